@@ -1,0 +1,133 @@
+"""The base class every dareg algorithm derives from, and its contract with mmengine's Runner."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from mmengine.logging import MessageHub
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from torch import nn
+
+Batch = dict[str, Any]
+
+
+class BaseAlgorithm(BaseModel):
+    """An adaptation method: owns its components and runs one adversarial iteration per call.
+
+    The contract with mmengine's ``Runner``:
+
+    * :meth:`train_step` receives a collated batch (for two-domain data
+      ``{"source": {...}, "target": {...}}``) and an
+      :class:`~mmengine.optim.OptimWrapperDict` whose keys name the sub-modules they update
+      (``"segmentor"``, ``"discriminator"`` ...). It runs the method's updates in the paper's order
+      and returns a flat dict of detached scalar tensors, which the logger smooths and prints.
+    * :meth:`val_step` / :meth:`test_step` (inherited) normalise a single-domain batch and call
+      :meth:`predict`, which returns one dict per sample (``pred_seg`` / ``pred_label`` beside the
+      ground truth) for the metrics.
+    * ``forward(inputs, data_samples, mode)`` dispatches ``"predict"`` to :meth:`predict` and
+      ``"tensor"`` to :meth:`forward_tensor` (raw network outputs, for export and benchmarks).
+
+    Helpers keep ``train_step`` short: :meth:`frozen` switches sub-modules' gradients off for one
+    step, :meth:`update` steps one named optimizer, :meth:`autocast` enters that optimizer's
+    mixed-precision context, and :meth:`scalars` detaches a dict of losses for logging.
+
+    Args:
+        data_preprocessor: Config of the data preprocessor. Defaults to a
+            ``DomainDataPreprocessor`` with no normalisation.
+        init_cfg: mmengine weight-initialisation config. Defaults to None.
+    """
+
+    def __init__(self, data_preprocessor: dict | nn.Module | None = None, init_cfg: dict | None = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type="DomainDataPreprocessor")
+        if isinstance(data_preprocessor, dict):
+            from dareg.registry import MODELS
+
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+
+    # --- the contract ----------------------------------------------------------------------------
+    def train_step(self, data: Batch, optim_wrapper: OptimWrapperDict) -> dict[str, torch.Tensor]:
+        """Run one training iteration and return detached scalar losses."""
+        raise NotImplementedError(f"{type(self).__name__} must implement train_step(data, optim_wrapper)")
+
+    def predict(self, inputs: torch.Tensor, data_samples: dict | None = None) -> list[dict]:
+        """Return one prediction dict per sample for the metrics."""
+        raise NotImplementedError(f"{type(self).__name__} must implement predict(inputs, data_samples)")
+
+    def forward_tensor(self, inputs: torch.Tensor) -> Any:
+        """Return the raw outputs of the network that makes predictions."""
+        raise NotImplementedError(f"{type(self).__name__} must implement forward_tensor(inputs)")
+
+    def forward(self, inputs: torch.Tensor, data_samples: dict | None = None, mode: str = "tensor") -> Any:
+        if mode == "predict":
+            return self.predict(inputs, data_samples)
+        if mode == "tensor":
+            return self.forward_tensor(inputs)
+        raise ValueError(
+            f"{type(self).__name__}.forward got mode={mode!r}; dareg algorithms support 'predict' and "
+            "'tensor' (losses are computed inside train_step, which owns the optimizer updates)"
+        )
+
+    # --- helpers for train_step ------------------------------------------------------------------
+    @staticmethod
+    def set_requires_grad(modules: nn.Module | Iterable[nn.Module], requires_grad: bool) -> None:
+        """Switch gradients of every parameter of ``modules`` on or off."""
+        for module in [modules] if isinstance(modules, nn.Module) else modules:
+            for param in module.parameters():
+                param.requires_grad_(requires_grad)
+
+    @staticmethod
+    @contextmanager
+    def frozen(*modules: nn.Module) -> Iterator[None]:
+        """Within the block, ``modules`` get no gradients; each parameter's flag is restored after.
+
+        Parameters that were frozen before (for example BN affine parameters) stay frozen.
+        """
+        params = [p for module in modules for p in module.parameters()]
+        flags = [p.requires_grad for p in params]
+        for param in params:
+            param.requires_grad_(False)
+        try:
+            yield
+        finally:
+            for param, flag in zip(params, flags):
+                param.requires_grad_(flag)
+
+    @staticmethod
+    def optimizer(optim_wrapper: OptimWrapperDict | OptimWrapper, name: str) -> OptimWrapper:
+        """Return the optimizer wrapper called ``name``, with a clear error if the config lacks it."""
+        if isinstance(optim_wrapper, OptimWrapperDict):
+            if name not in optim_wrapper.optim_wrappers:
+                raise KeyError(
+                    f"This algorithm steps an optimizer named '{name}', but optim_wrapper has only "
+                    f"{sorted(optim_wrapper.optim_wrappers)}. Add `{name}=dict(optimizer=...)` to the "
+                    "config's optim_wrapper (constructor='MultiOptimWrapperConstructor')."
+                )
+            return optim_wrapper[name]
+        return optim_wrapper
+
+    def update(self, optim_wrapper: OptimWrapperDict | OptimWrapper, name: str, loss: torch.Tensor) -> None:
+        """Backpropagate ``loss`` and step (then zero) the optimizer called ``name``."""
+        self.optimizer(optim_wrapper, name).update_params(loss)
+
+    def autocast(self, optim_wrapper: OptimWrapperDict | OptimWrapper, name: str):
+        """The forward context of optimizer ``name`` (autocast under ``AmpOptimWrapper``)."""
+        return self.optimizer(optim_wrapper, name).optim_context(self)
+
+    @staticmethod
+    def scalars(losses: dict[str, torch.Tensor | float]) -> dict[str, torch.Tensor]:
+        """Detach a dict of losses into scalar tensors for the logger."""
+        return {
+            key: value.detach().float().mean() if isinstance(value, torch.Tensor) else torch.tensor(float(value))
+            for key, value in losses.items()
+        }
+
+    @property
+    def current_iter(self) -> int:
+        """The Runner's current (0-based) training iteration, restored on resume."""
+        return int(MessageHub.get_current_instance().get_info("iter", 0))

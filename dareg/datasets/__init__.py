@@ -1,0 +1,8 @@
+"""Datasets, samplers, transforms and collate functions."""
+
+from dareg.datasets.base import BaseImageDataset
+from dareg.datasets.collate import domain_collate
+from dareg.datasets.domain_pair import DomainPairDataset
+from dareg.datasets.samplers import StreamKey, StreamSampler
+
+__all__ = ["BaseImageDataset", "DomainPairDataset", "StreamKey", "StreamSampler", "domain_collate"]

@@ -1,0 +1,7 @@
+"""Data transforms (OpenCV based). Random ones draw from the sample's generator ``results["rng"]``."""
+
+from dareg.datasets.transforms.formatting import PackInputs
+from dareg.datasets.transforms.geometric import RandomCrop, RandomFlip, Resize
+from dareg.datasets.transforms.loading import LoadImageFromFile, LoadSegMap
+
+__all__ = ["LoadImageFromFile", "LoadSegMap", "PackInputs", "RandomCrop", "RandomFlip", "Resize"]

@@ -1,0 +1,142 @@
+"""Resizing, cropping and flipping images together with their label maps (OpenCV based)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from dareg.datasets.transforms.common import SEG_KEYS, get_rng
+from dareg.registry import TRANSFORMS
+
+INTERPOLATIONS = {
+    "nearest": cv2.INTER_NEAREST,
+    "bilinear": cv2.INTER_LINEAR,
+    "bicubic": cv2.INTER_CUBIC,
+    "area": cv2.INTER_AREA,
+    "lanczos": cv2.INTER_LANCZOS4,
+}
+
+
+def _interpolation(name: str) -> int:
+    if name not in INTERPOLATIONS:
+        raise ValueError(f"Unknown interpolation {name!r}; choose one of {sorted(INTERPOLATIONS)}")
+    return INTERPOLATIONS[name]
+
+
+@TRANSFORMS.register_module()
+class Resize:
+    """Resize the image (``interpolation``) and, unless ``keep_seg``, its label maps (nearest).
+
+    Args:
+        scale: Target ``(width, height)``, OpenCV's order (``(1280, 720)`` for GTA5). With
+            ``keep_ratio`` the shorter side is resized to ``min(scale)`` instead.
+        keep_ratio: Keep the aspect ratio. Defaults to False.
+        interpolation: Image interpolation. Defaults to ``"bilinear"``.
+        keep_seg: Leave label maps at their size (evaluation at full label resolution, with
+            logits upsampled to the label). Defaults to False.
+    """
+
+    def __init__(
+        self,
+        scale: Sequence[int],
+        keep_ratio: bool = False,
+        interpolation: str = "bilinear",
+        keep_seg: bool = False,
+    ) -> None:
+        self.scale = (int(scale[0]), int(scale[1]))
+        self.keep_ratio = keep_ratio
+        self.interpolation = _interpolation(interpolation)
+        self.keep_seg = keep_seg
+
+    def target_size(self, height: int, width: int) -> tuple[int, int]:
+        """``(width, height)`` for an image of the given size."""
+        if not self.keep_ratio:
+            return self.scale
+        ratio = min(self.scale) / min(height, width)
+        return max(1, round(width * ratio)), max(1, round(height * ratio))
+
+    def __call__(self, results: dict) -> dict:
+        height, width = results["img"].shape[:2]
+        size = self.target_size(height, width)
+        results["img"] = cv2.resize(results["img"], size, interpolation=self.interpolation)
+        results["img_shape"] = results["img"].shape[:2]
+        if not self.keep_seg:
+            for key in SEG_KEYS:
+                if key in results:
+                    results[key] = cv2.resize(results[key], size, interpolation=cv2.INTER_NEAREST)
+        return results
+
+
+@TRANSFORMS.register_module()
+class RandomCrop:
+    """Crop a random ``(height, width)`` window from the image and its label maps.
+
+    Args:
+        size: ``(height, width)`` of the crop; an int gives a square.
+        pad_if_needed: Pad smaller images (image with 0, labels with ``seg_pad_value``) instead
+            of failing. Defaults to False.
+        seg_pad_value: Label used for padding. Defaults to 255 (ignored).
+    """
+
+    def __init__(self, size: int | Sequence[int], pad_if_needed: bool = False, seg_pad_value: int = 255) -> None:
+        self.size = (int(size), int(size)) if isinstance(size, int) else (int(size[0]), int(size[1]))
+        self.pad_if_needed = pad_if_needed
+        self.seg_pad_value = seg_pad_value
+
+    def _pad(self, array: np.ndarray, value: int) -> np.ndarray:
+        pad_h = max(0, self.size[0] - array.shape[0])
+        pad_w = max(0, self.size[1] - array.shape[1])
+        if not (pad_h or pad_w):
+            return array
+        widths = [(0, pad_h), (0, pad_w)] + [(0, 0)] * (array.ndim - 2)
+        return np.pad(array, widths, constant_values=value)
+
+    def __call__(self, results: dict) -> dict:
+        crop_h, crop_w = self.size
+        if self.pad_if_needed:
+            results["img"] = self._pad(results["img"], 0)
+            for key in SEG_KEYS:
+                if key in results:
+                    results[key] = self._pad(results[key], self.seg_pad_value)
+        height, width = results["img"].shape[:2]
+        if height < crop_h or width < crop_w:
+            raise ValueError(
+                f"RandomCrop of {self.size} does not fit an image of {(height, width)} "
+                f"({results.get('img_path', 'in memory')}): resize first or set pad_if_needed=True."
+            )
+        rng = get_rng(results)
+        top = int(rng.integers(0, height - crop_h + 1))
+        left = int(rng.integers(0, width - crop_w + 1))
+        window = (slice(top, top + crop_h), slice(left, left + crop_w))
+        results["img"] = results["img"][window]
+        for key in SEG_KEYS:
+            if key in results:
+                results[key] = results[key][window]
+        results["img_shape"] = results["img"].shape[:2]
+        return results
+
+
+@TRANSFORMS.register_module()
+class RandomFlip:
+    """Flip the image and its label maps horizontally with probability ``prob``.
+
+    Args:
+        prob: Probability of flipping. Defaults to 0.5.
+    """
+
+    def __init__(self, prob: float = 0.5) -> None:
+        if not 0.0 <= prob <= 1.0:
+            raise ValueError(f"RandomFlip: prob must be in [0, 1], got {prob}")
+        self.prob = prob
+
+    def __call__(self, results: dict) -> dict:
+        flip = bool(get_rng(results).random() < self.prob)
+        results["flip"] = flip
+        if flip:
+            results["img"] = np.ascontiguousarray(results["img"][:, ::-1])
+            for key in SEG_KEYS:
+                if key in results:
+                    results[key] = np.ascontiguousarray(results[key][:, ::-1])
+        return results

@@ -1,0 +1,1 @@
+"""Model wrappers for distributed training (mmengine's are found through the root registry)."""

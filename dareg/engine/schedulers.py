@@ -1,0 +1,1 @@
+"""Parameter schedulers that mmengine does not ship."""

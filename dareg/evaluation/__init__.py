@@ -1,0 +1,1 @@
+"""Metrics: mIoU for segmentation, accuracy for classification."""

@@ -1,0 +1,15 @@
+"""Model components: backbones, heads, segmentors, classifiers, generators, discriminators, losses."""
+
+from dareg.models import (  # noqa: F401  (importing registers the components)
+    backbones,
+    classifiers,
+    discriminators,
+    generators,
+    heads,
+    losses,
+    segmentors,
+    utils,
+)
+from dareg.models.data_preprocessor import DomainDataPreprocessor
+
+__all__ = ["DomainDataPreprocessor"]

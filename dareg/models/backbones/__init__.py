@@ -1,0 +1,1 @@
+"""Backbones registered in dareg's BACKBONES registry."""

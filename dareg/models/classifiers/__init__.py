@@ -1,0 +1,1 @@
+"""Classifiers registered in dareg's CLASSIFIERS registry."""

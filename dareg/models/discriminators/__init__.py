@@ -1,0 +1,1 @@
+"""Discriminators registered in dareg's DISCRIMINATORS registry."""

@@ -1,0 +1,1 @@
+"""Generators registered in dareg's GENERATORS registry."""

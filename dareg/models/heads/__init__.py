@@ -1,0 +1,1 @@
+"""Heads registered in dareg's HEADS registry."""

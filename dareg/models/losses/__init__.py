@@ -1,0 +1,5 @@
+"""Losses registered in dareg's LOSSES registry."""
+
+from dareg.models.losses.gan_loss import GANLoss
+
+__all__ = ["GANLoss"]

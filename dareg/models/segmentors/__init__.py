@@ -1,0 +1,1 @@
+"""Segmentors registered in dareg's SEGMENTORS registry."""

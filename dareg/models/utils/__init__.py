@@ -1,0 +1,1 @@
+"""Building blocks and weight initialisation shared by model components."""

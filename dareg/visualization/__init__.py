@@ -1,0 +1,1 @@
+"""Palettes, image grids and visualisers."""
