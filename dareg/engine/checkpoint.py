@@ -1,9 +1,12 @@
 """Safe checkpoint loading and atomic checkpoint writing.
 
 * Since torch 2.6, ``torch.load`` defaults to ``weights_only=True`` and refuses mmengine's
-  checkpoints, which hold mmengine's ``HistoryBuffer`` and numpy arrays in their ``message_hub``
-  state. :func:`allow_checkpoint_globals` allow-lists exactly those classes, so ``--resume`` works
-  with ``weights_only`` loading kept on.
+  checkpoints: their ``message_hub`` state holds mmengine's ``HistoryBuffer`` objects, which pickle
+  numpy arrays and their statistics methods through the builtin ``getattr`` (allow-listing
+  ``getattr`` would let a checkpoint reach any attribute). dareg pickles a ``HistoryBuffer`` as a
+  call of :func:`rebuild_history_buffer` on plain lists instead, and
+  :func:`allow_checkpoint_globals` allow-lists exactly what dareg's checkpoints then hold, so
+  ``--resume`` works with ``weights_only`` loading kept on.
 * mmengine writes checkpoints and the ``last_checkpoint`` pointer in place, so a crash mid-write
   leaves a truncated "latest" checkpoint. :class:`AtomicLocalBackend` (backend name
   ``"atomic_local"``) writes to a temporary file in the same directory, flushes it to disk and
@@ -12,6 +15,7 @@
 
 from __future__ import annotations
 
+import copyreg
 import os
 import tempfile
 from pathlib import Path
@@ -22,18 +26,32 @@ from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import HistoryBuffer
 
 
+def rebuild_history_buffer(
+    log_history: torch.Tensor, count_history: torch.Tensor, max_length: int
+) -> HistoryBuffer:
+    """Recreate a ``HistoryBuffer`` from what :func:`_reduce_history_buffer` stored."""
+    buffer = HistoryBuffer(max_length=max_length)
+    buffer._log_history = log_history.numpy()
+    buffer._count_history = count_history.numpy()
+    return buffer
+
+
+def _reduce_history_buffer(buffer: HistoryBuffer) -> tuple:
+    return rebuild_history_buffer, (
+        torch.as_tensor(np.asarray(buffer._log_history, dtype=np.float64)),
+        torch.as_tensor(np.asarray(buffer._count_history, dtype=np.float64)),
+        int(buffer.max_length),
+    )
+
+
 def checkpoint_safe_globals() -> list:
-    """The non-tensor classes found in dareg/mmengine checkpoints, and nothing else."""
+    """What dareg's checkpoints hold besides tensors and builtins, and nothing else.
+
+    Besides history buffers, mmengine's runtime information stores numpy scalars (the timer's
+    ``eta`` is a ``float64``), which pickle as a numpy scalar of a numpy dtype.
+    """
     numpy_core = getattr(np, "_core", None) or np.core
-    dtype_classes = [type(np.dtype(name)) for name in ("float64", "float32", "int64", "int32", "uint8", "bool")]
-    return [
-        HistoryBuffer,
-        np.ndarray,
-        np.dtype,
-        numpy_core.multiarray._reconstruct,
-        numpy_core.multiarray.scalar,
-        *dtype_classes,
-    ]
+    return [rebuild_history_buffer, numpy_core.multiarray.scalar, np.dtype, type(np.dtype("float64"))]
 
 
 def allow_checkpoint_globals() -> None:
@@ -74,5 +92,6 @@ class AtomicLocalBackend(LocalBackend):
         atomic_write(obj.encode(encoding), filepath)
 
 
+copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
 register_backend("atomic_local", AtomicLocalBackend, force=True)
 allow_checkpoint_globals()

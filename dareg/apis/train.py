@@ -1,0 +1,91 @@
+"""Building and running mmengine Runners from dareg configs (what ``tools/train.py`` calls)."""
+
+from __future__ import annotations
+
+import os.path as osp
+from typing import Any
+
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from dareg.utils.config import check_config_types
+
+MULTI_OPTIM_CONSTRUCTOR = "MultiOptimWrapperConstructor"
+
+
+def optim_wrapper_entries(cfg: Config) -> list[dict]:
+    """The optim-wrapper configs of ``cfg``: one, or one per named optimizer."""
+    optim_wrapper = cfg.get("optim_wrapper")
+    if optim_wrapper is None:
+        return []
+    if optim_wrapper.get("constructor") == MULTI_OPTIM_CONSTRUCTOR:
+        return [value for key, value in optim_wrapper.items() if key != "constructor"]
+    return [optim_wrapper]
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch every optimizer of ``cfg`` to mixed precision (``AmpOptimWrapper``, dynamic scaling)."""
+    entries = optim_wrapper_entries(cfg)
+    if not entries:
+        raise ValueError("--amp needs an optim_wrapper in the config")
+    for entry in entries:
+        if entry.get("type", "OptimWrapper") not in ("OptimWrapper", "AmpOptimWrapper"):
+            raise ValueError(f"--amp cannot switch optim_wrapper type {entry['type']!r} to mixed precision")
+        entry["type"] = "AmpOptimWrapper"
+        entry.setdefault("loss_scale", "dynamic")
+
+
+def apply_run_options(
+    cfg: Config,
+    config_path: str,
+    work_dir: str | None = None,
+    resume: str | bool | None = None,
+    amp: bool = False,
+    launcher: str = "none",
+) -> Config:
+    """Apply the command-line options every dareg tool shares, as mmseg's tools do.
+
+    Args:
+        cfg: The loaded config.
+        config_path: Path of the config file (names the default work directory).
+        work_dir: Overrides ``cfg.work_dir``; default ``./work_dirs/<config name>``.
+        resume: ``"auto"`` (or True) resumes from the latest checkpoint of the work directory, a
+            path resumes from that checkpoint, None does not resume.
+        amp: Train with mixed precision.
+        launcher: ``"none"``, ``"pytorch"`` or ``"slurm"``.
+    """
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get("work_dir") is None:
+        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(config_path))[0])
+    if resume in ("auto", True):
+        cfg.resume = True
+        cfg.load_from = None
+    elif resume:
+        if not osp.isfile(str(resume)):
+            raise FileNotFoundError(f"--resume {resume}: no such checkpoint file")
+        cfg.resume = True
+        cfg.load_from = resume
+    if amp:
+        enable_amp(cfg)
+    cfg.launcher = launcher
+    return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Check every ``type`` in ``cfg``, then build mmengine's Runner (or ``cfg.runner_type``)."""
+    import dareg.engine  # noqa: F401  (atomic checkpoint backend, safe globals for torch.load)
+
+    check_config_types(cfg)
+    if "runner_type" in cfg:
+        from mmengine.registry import RUNNERS
+
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
+def train(cfg: Config) -> Any:
+    """Build a runner from ``cfg`` and train; returns the runner."""
+    runner = build_runner(cfg)
+    runner.train()
+    return runner

@@ -1,0 +1,1 @@
+"""Utilities: config loading and checking."""

@@ -1,0 +1,142 @@
+"""Loading configs with clear errors, and checking every ``type`` in them before any work starts."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from mmengine.config import Config, ConfigDict
+from mmengine.utils import import_modules_from_strings
+
+from dareg.plugins import PluginError
+from dareg.registry import ALL_REGISTRIES, PLUGIN_HINT, UnknownTypeError, close_matches
+
+
+class ConfigError(ValueError):
+    """A config file or override that cannot be used, with what to do about it."""
+
+
+def load_config(path: str, cfg_options: dict | None = None) -> Config:
+    """Read a config file, import its ``custom_imports`` and apply ``--cfg-options`` overrides.
+
+    Raises:
+        FileNotFoundError: The file does not exist; the message lists similar configs nearby.
+        PluginError: A module named in ``custom_imports`` failed to import.
+        ConfigError: The file cannot be parsed, or an override is malformed.
+    """
+    if not os.path.isfile(path):
+        raise FileNotFoundError(_missing_config_message(path))
+    try:
+        cfg = Config.fromfile(path, import_custom_modules=False)
+    except Exception as error:
+        raise ConfigError(f"Cannot read config file {path}: {type(error).__name__}: {error}") from error
+    import_custom_modules(cfg, path)
+    if cfg_options:
+        for key in cfg_options:
+            if not key or key.startswith(".") or key.endswith(".") or ".." in key:
+                raise ConfigError(f"--cfg-options: malformed key {key!r}; write KEY=VALUE, e.g. train_cfg.max_iters=10")
+        try:
+            cfg.merge_from_dict(cfg_options)
+        except Exception as error:
+            raise ConfigError(
+                f"--cfg-options {cfg_options} cannot be applied to {path}: {type(error).__name__}: {error}"
+            ) from error
+    return cfg
+
+
+def import_custom_modules(cfg: Config, path: str = "<config>") -> None:
+    """Import ``cfg.custom_imports``, naming the config and the module when one fails."""
+    custom = cfg.get("custom_imports")
+    if not custom:
+        return
+    imports = custom.get("imports", [])
+    imports = [imports] if isinstance(imports, str) else list(imports)
+    allow_failed = custom.get("allow_failed_imports", False)
+    for name in imports:
+        try:
+            import_modules_from_strings(name, allow_failed_imports=allow_failed)
+        except Exception as error:
+            raise PluginError(
+                f"Config {path} imports '{name}' (custom_imports) and it failed: "
+                f"{type(error).__name__}: {error}. Install the package that provides '{name}', put it "
+                "on PYTHONPATH, or remove it from custom_imports."
+            ) from error
+
+
+def _missing_config_message(path: str) -> str:
+    message = f"Config file not found: {path}"
+    folder = os.path.dirname(path) or "."
+    if os.path.isdir(folder):
+        names = [n for n in os.listdir(folder) if n.endswith(".py")]
+        similar = difflib.get_close_matches(os.path.basename(path), names, n=3, cutoff=0.5)
+        if similar:
+            message += f". Did you mean: {', '.join(os.path.join(folder, s) for s in similar)}?"
+        elif names:
+            message += f". Configs in {folder}: {', '.join(sorted(names)[:10])}"
+    else:
+        message += f" (the folder {folder} does not exist; configs live under configs/<method>/)"
+    return message
+
+
+def iter_types(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Yield ``(key path, type name)`` for every string ``type`` in a nested config."""
+    if isinstance(node, (dict, ConfigDict)):
+        value = node.get("type")
+        if isinstance(value, str):
+            yield path or "<root>", value
+        for key, child in node.items():
+            yield from iter_types(child, f"{path}.{key}" if path else str(key))
+    elif isinstance(node, (list, tuple)):
+        for index, child in enumerate(node):
+            yield from iter_types(child, f"{path}[{index}]")
+
+
+def _known_names() -> dict[str, list[str]]:
+    """Every registered name (dareg's registries, their mmengine parents) -> the kinds that hold it."""
+    import mmengine.optim  # noqa: F401  (registers torch's optimizers and mmengine's schedulers)
+    import mmengine.registry.root as roots
+
+    known: dict[str, list[str]] = {}
+    for registry in ALL_REGISTRIES.values():
+        for name in registry.names():
+            known.setdefault(name, []).append(registry.kind)
+    for registry in vars(roots).values():
+        if hasattr(registry, "_module_dict"):
+            for name in registry._module_dict:
+                known.setdefault(name, []).append(f"mmengine {registry.name}")
+    return known
+
+
+def check_config_types(cfg: Config | dict, source: str | None = None) -> None:
+    """Fail before training if any ``type`` in ``cfg`` is registered nowhere.
+
+    Raises:
+        UnknownTypeError: Names the key path, the config file, the closest registered names (with
+            their kinds) and how to load a plugin.
+    """
+    known = _known_names()
+    source = source or getattr(cfg, "filename", None) or "the config"
+    for path, name in iter_types(dict(cfg)):
+        bare = name.split(".", 1)[1] if name.startswith("dareg.") else name
+        if bare in known or name in known or _importable(name):
+            continue
+        matches = close_matches(bare, known)
+        hint = ", ".join(f"{m} ({known[m][0]})" for m in matches)
+        raise UnknownTypeError(
+            f"Unknown type '{name}' at `{path}` in {source}: no dareg or mmengine registry has it."
+            + (f" Did you mean: {hint}?" if hint else "")
+            + f" {PLUGIN_HINT}"
+        )
+
+
+def _importable(name: str) -> bool:
+    if "." not in name:
+        return False
+    from mmengine.utils import get_object_from_string
+
+    try:
+        return get_object_from_string(name) is not None
+    except Exception:
+        return False
