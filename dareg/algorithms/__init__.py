@@ -1,5 +1,6 @@
 """Adaptation algorithms, registered in ``ALGORITHMS``."""
 
 from dareg.algorithms.base import BaseAlgorithm
+from dareg.algorithms.source_only import SourceOnly
 
-__all__ = ["BaseAlgorithm"]
+__all__ = ["BaseAlgorithm", "SourceOnly"]

@@ -11,9 +11,9 @@ from dareg.registry import FUNCTIONS
 
 
 def _stack_or_list(values: list[Any]) -> Any:
-    if values and all(isinstance(v, torch.Tensor) for v in values):
-        if len({tuple(v.shape) for v in values}) == 1:
-            return torch.stack(values)
+    tensors = values and all(isinstance(v, torch.Tensor) for v in values)
+    if tensors and len({tuple(v.shape) for v in values}) == 1:
+        return torch.stack(values)
     return values
 
 

@@ -1,0 +1,32 @@
+"""The interface shared by task networks (segmentors and classifiers) that algorithms adapt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+
+class BaseTaskModel(nn.Module):
+    """A network that solves the task (per-pixel or per-image classification) on one domain.
+
+    Algorithms treat segmentors and classifiers alike through three methods, so a generic method
+    (``SourceOnly``, ADDA-style feature adaptation, CyCADA's stages) works for both tasks:
+
+    * ``forward(inputs) -> list[Tensor]``: logits per output level, main level **last** (one level
+      for most networks; AdaptSegNet's multi-level segmentor returns ``[aux, main]``).
+    * :meth:`loss` ``(outputs, data_samples) -> dict[str, Tensor]``: supervised losses, weighted,
+      keys starting with ``loss_``.
+    * :meth:`predict` ``(outputs, data_samples) -> list[dict]``: one dict per sample for the metrics
+      (``pred_seg`` and ``gt_seg`` for segmentation, ``pred_label`` and ``gt_label`` for
+      classification), on the CPU.
+    """
+
+    def loss(self, outputs: list[torch.Tensor], data_samples: dict[str, Any]) -> dict[str, torch.Tensor]:
+        """Supervised losses of ``outputs`` against the labels in ``data_samples``."""
+        raise NotImplementedError(f"{type(self).__name__} must implement loss(outputs, data_samples)")
+
+    def predict(self, outputs: list[torch.Tensor], data_samples: dict[str, Any] | None = None) -> list[dict]:
+        """Per-sample predictions (and ground truth, when given) for the metrics."""
+        raise NotImplementedError(f"{type(self).__name__} must implement predict(outputs, data_samples)")
