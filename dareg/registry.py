@@ -93,12 +93,11 @@ class DaregRegistry(Registry):
         self.kind = kind or name
 
     def import_from_location(self) -> None:
-        if self._imported:
-            return
-        super().import_from_location()
+        if not self._imported:
+            super().import_from_location()
         from dareg.plugins import load_plugins
 
-        load_plugins()
+        load_plugins()  # cached after the first call; plugins installed later load on next use
 
     def names(self) -> list[str]:
         """Every registered name, after importing dareg's modules and installed plugins."""
