@@ -7,6 +7,7 @@ They are registered into dareg's registries by :func:`register_toys` (idempotent
 from __future__ import annotations
 
 import copy
+import uuid
 
 import numpy as np
 import torch
@@ -132,5 +133,6 @@ TOY_CONFIG = dict(
 def toy_config(work_dir, **overrides) -> dict:
     cfg = copy.deepcopy(TOY_CONFIG)
     cfg["work_dir"] = str(work_dir)
+    cfg["experiment_name"] = f"toy_{uuid.uuid4().hex[:8]}"  # runners built in the same second stay apart
     cfg.update(overrides)
     return cfg

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 import os
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 from mmengine.config import Config, ConfigDict
-from mmengine.utils import import_modules_from_strings
 
 from dareg.plugins import PluginError
 from dareg.registry import ALL_REGISTRIES, PLUGIN_HINT, UnknownTypeError, close_matches
@@ -56,8 +57,11 @@ def import_custom_modules(cfg: Config, path: str = "<config>") -> None:
     allow_failed = custom.get("allow_failed_imports", False)
     for name in imports:
         try:
-            import_modules_from_strings(name, allow_failed_imports=allow_failed)
+            importlib.import_module(name)
         except Exception as error:
+            if allow_failed:
+                warnings.warn(f"{path}: custom_imports '{name}' failed and is ignored: {error}", stacklevel=2)
+                continue
             raise PluginError(
                 f"Config {path} imports '{name}' (custom_imports) and it failed: "
                 f"{type(error).__name__}: {error}. Install the package that provides '{name}', put it "
