@@ -24,7 +24,12 @@ def optim_wrapper_entries(cfg: Config) -> list[dict]:
 
 
 def enable_amp(cfg: Config) -> None:
-    """Switch every optimizer of ``cfg`` to mixed precision (``AmpOptimWrapper``, dynamic scaling)."""
+    """Switch every optimizer of ``cfg`` to mixed precision.
+
+    Each optimizer gets dareg's :class:`~dareg.engine.optimizers.AmpOptimWrapper` (the name shadows
+    mmengine's under scope ``"dareg"``): bfloat16 autocast on CPU, float16 autocast with its own
+    dynamic ``torch.amp.GradScaler`` on CUDA.
+    """
     entries = optim_wrapper_entries(cfg)
     if not entries:
         raise ValueError("--amp needs an optim_wrapper in the config")
