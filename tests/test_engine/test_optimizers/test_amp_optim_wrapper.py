@@ -93,7 +93,9 @@ def test_overflowing_float16_step_is_skipped_and_only_that_scale_backs_off():
     generator, discriminator = torch.nn.Linear(4, 4), torch.nn.Linear(4, 1)
     wrapper_g = AmpOptimWrapper(optimizer=torch.optim.SGD(generator.parameters(), lr=0.1), dtype="float16")
     wrapper_d = AmpOptimWrapper(
-        optimizer=torch.optim.SGD(discriminator.parameters(), lr=0.1), dtype="float16", loss_scale=dict(init_scale=256.0)
+        optimizer=torch.optim.SGD(discriminator.parameters(), lr=0.1),
+        dtype="float16",
+        loss_scale=dict(init_scale=256.0),
     )
     scale_g, scale_d = wrapper_g.loss_scaler.get_scale(), wrapper_d.loss_scaler.get_scale()
     before = generator.weight.detach().clone()
