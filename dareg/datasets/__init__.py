@@ -6,3 +6,5 @@ from dareg.datasets.domain_pair import DomainPairDataset
 from dareg.datasets.samplers import StreamKey, StreamSampler
 
 __all__ = ["BaseImageDataset", "DomainPairDataset", "StreamKey", "StreamSampler", "domain_collate"]
+
+from dareg.datasets import digits  # noqa: E402,F401  (registers the digit datasets)

@@ -1,0 +1,34 @@
+# Embedded digit pair, PixelDA setting: nothing to download.
+# Source: scikit-learn's 1,797 real handwritten digits (8x8) upscaled MNIST-style (white on black),
+#   repeated into 3 channels ("MNIST made RGB"). Target: the other digits difference-blended over
+#   random patches of scikit-learn's two sample photos, MNIST-M-style, in colour (BGR order, as
+#   OpenCV reads images everywhere in dareg). Both built at 28x28 and resized bilinearly to 32x32,
+#   as PixelDA resizes MNIST and MNIST-M. Disjoint, class-stratified splits under `seed`: source
+#   train 719 / source test 179, target train 449 / target test 450.
+# Images: 32x32, 3 channels, uint8 on 0..255 for BOTH domains. The model's DomainDataPreprocessor
+#   normalises every domain identically (PixelDA: mean=[127.5] * 3, std=[127.5] * 3 -> [-1, 1]).
+# Validation and test: the labelled target test split, top-1 accuracy (and per class) in percent.
+embedded_digits = dict(type="EmbeddedDigitsDataset", image_size=32, channels=3, seed=0)
+digits_pipeline = [dict(type="PackInputs")]
+
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=0,
+    sampler=dict(type="StreamSampler", shuffle=True),
+    collate_fn=dict(type="dareg.domain_collate"),
+    dataset=dict(
+        type="DomainPairDataset",
+        source=dict(**embedded_digits, domain="source", split="train", pipeline=digits_pipeline),
+        target=dict(**embedded_digits, domain="target", split="train", pipeline=digits_pipeline),
+    ),
+)
+val_dataloader = dict(
+    batch_size=256,
+    num_workers=0,
+    sampler=dict(type="DefaultSampler", shuffle=False),
+    collate_fn=dict(type="dareg.domain_collate"),
+    dataset=dict(**embedded_digits, domain="target", split="test", pipeline=digits_pipeline),
+)
+test_dataloader = val_dataloader
+val_evaluator = dict(type="Accuracy")
+test_evaluator = val_evaluator
