@@ -1,6 +1,9 @@
 """Adaptation algorithms, registered in ``ALGORITHMS``."""
 
+from dareg.algorithms.adaptsegnet import AdaptSegNet
+from dareg.algorithms.adda import ADDA
 from dareg.algorithms.base import BaseAlgorithm
+from dareg.algorithms.pixelda import PixelDA
 from dareg.algorithms.source_only import SourceOnly
 
-__all__ = ["BaseAlgorithm", "SourceOnly"]
+__all__ = ["ADDA", "AdaptSegNet", "BaseAlgorithm", "PixelDA", "SourceOnly"]

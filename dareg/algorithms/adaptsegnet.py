@@ -1,0 +1,210 @@
+"""AdaptSegNet: adversarial adaptation in the output space (Tsai et al., "Learning to Adapt Structured
+Output Space for Semantic Segmentation", CVPR 2018).
+
+One iteration of the reference implementation (``train_gta2cityscapes_multi.py``), batch 1 + 1:
+
+1. Discriminators frozen. Source images through the segmentor; every level upsampled bilinearly
+   (``align_corners=True``) to the label size; ``L_seg = CE(pred_main) + lambda_seg * CE(pred_aux)``
+   (paper Eq. 2 / 6), backward.
+2. Target images through the segmentor, upsampled to the target input size; for every adapted level
+   ``l``: ``L_adv += lambda_adv[l] * BCE(D_l(softmax(P_t^l)), source_label)`` (Eq. 4): the target is
+   pushed to look like source. Backward, through the frozen discriminators into the segmentor.
+3. Discriminators unfrozen. For every adapted level:
+   ``L_d = 0.5 * BCE(D(softmax(P_s.detach())), source_label) + 0.5 * BCE(D(softmax(P_t.detach())), target_label)``
+   (Eq. 3), with source label 0 and target label 1.
+4. Step the segmentor (SGD) and the discriminators (Adam).
+
+The discriminators see softmax maps of the predictions upsampled to each domain's *input* size.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from mmengine.optim import OptimWrapperDict
+from torch import nn
+
+from dareg.algorithms.base import BaseAlgorithm
+from dareg.models.segmentors.multi_level_segmentor import resize_logits
+from dareg.registry import ALGORITHMS, DISCRIMINATORS, LOSSES, SEGMENTORS
+
+
+@ALGORITHMS.register_module()
+class AdaptSegNet(BaseAlgorithm):
+    """Single- or multi-level output-space adversarial adaptation of a segmentor.
+
+    The segmentor returns logits per level (main last, e.g. ``[aux, main]`` for
+    :class:`~dareg.models.segmentors.MultiLevelSegmentor` with an auxiliary head); ``lambda_adv`` has
+    one weight per level, and every level with a positive weight gets its own discriminator, built
+    from the one ``discriminator`` config and held in ``self.discriminators`` (in level order). The
+    supervised weights (``lambda_seg``) belong to the segmentor (its ``loss_weights``).
+
+    Optimizers (``optim_wrapper`` keys): ``segmentor`` and ``discriminators``.
+
+    Logged terms: ``loss_seg`` / ``loss_seg_aux`` (weighted source cross-entropy),
+    ``loss_adv`` / ``loss_adv_aux`` (weighted adversarial loss on target), ``loss_d`` / ``loss_d_aux``
+    (discriminator loss) and its halves ``loss_d_src*`` / ``loss_d_tgt*`` (each already times 0.5).
+
+    Args:
+        segmentor: Segmentor config (``SEGMENTORS``).
+        discriminator: Discriminator config (``DISCRIMINATORS``), instantiated once per adapted level;
+            ``in_channels`` defaults to the segmentor's number of classes. Defaults to
+            ``FCDiscriminator``.
+        gan_loss: Adversarial loss config (``LOSSES``), called as ``loss(logits, label,
+            is_discriminator)``. Defaults to ``GANLoss`` in ``"vanilla"`` mode (BCE with logits).
+        lambda_adv: Weight of the adversarial loss per segmentor level, in output order
+            (``(aux, main)``); 0 leaves a level unadapted (no discriminator). Defaults to
+            ``(0.0002, 0.001)``, the reference multi-level values; single level is ``(0.001,)`` with a
+            single-level segmentor (or ``(0.0, 0.001)`` with a multi-level one).
+        source_label: Domain label of source predictions. Defaults to 0.0 (the reference).
+        target_label: Domain label of target predictions. Defaults to 1.0 (the reference).
+        data_preprocessor: Data preprocessor config. Defaults to no normalisation.
+        init_cfg: mmengine initialisation config. Defaults to None.
+    """
+
+    def __init__(
+        self,
+        segmentor: dict,
+        discriminator: dict | None = None,
+        gan_loss: dict | None = None,
+        lambda_adv: Sequence[float] | float = (0.0002, 0.001),
+        source_label: float = 0.0,
+        target_label: float = 1.0,
+        data_preprocessor: dict | None = None,
+        init_cfg: dict | None = None,
+    ) -> None:
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.segmentor = SEGMENTORS.build(segmentor)
+        num_levels = int(getattr(self.segmentor, "num_levels", 1))
+        weights = [float(lambda_adv)] if isinstance(lambda_adv, (int, float)) else [float(w) for w in lambda_adv]
+        if len(weights) != num_levels:
+            raise ValueError(
+                f"AdaptSegNet: lambda_adv={tuple(weights)} needs one weight per segmentor level; the segmentor "
+                f"({type(self.segmentor).__name__}) has {num_levels} (aux, main order). Use 0.0 for a level that "
+                "is not adapted."
+            )
+        self.lambda_adv = tuple(weights)
+        self.adapted_levels = tuple(level for level, weight in enumerate(weights) if weight > 0)
+        if not self.adapted_levels:
+            raise ValueError(
+                "AdaptSegNet: every lambda_adv is 0, so nothing is adapted; use the SourceOnly algorithm "
+                "(task_model=<the segmentor config>) for the source-only baseline."
+            )
+        discriminator = dict(discriminator or dict(type="FCDiscriminator"))
+        if "in_channels" not in discriminator and hasattr(self.segmentor, "num_classes"):
+            discriminator["in_channels"] = self.segmentor.num_classes
+        self.discriminators = nn.ModuleList(
+            DISCRIMINATORS.build(copy.deepcopy(discriminator)) for _ in self.adapted_levels
+        )
+        self.gan_loss = LOSSES.build(gan_loss or dict(type="GANLoss", mode="vanilla"))
+        self.source_label = float(source_label)
+        self.target_label = float(target_label)
+        names = getattr(self.segmentor, "level_names", None) or tuple(f"level{i}" for i in range(num_levels))
+        self.level_suffixes = tuple("" if name == "main" else f"_{name}" for name in names)
+
+    # --- one iteration, in the reference's order -------------------------------------------------
+    def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict[str, torch.Tensor]:
+        batch = self.data_preprocessor(data, training=True)
+        source, target = batch["source"], batch["target"]
+        segmentor_optim = self.optimizer(optim_wrapper, "segmentor")
+        self._check_no_accumulation(segmentor_optim)
+
+        with self.frozen(self.discriminators):
+            # 1. supervised loss on source (Eq. 2); its graph is freed before the target forward
+            with self.autocast(optim_wrapper, "segmentor"):
+                losses, source_probs_input = self.source_segmentation_loss(source)
+            segmentor_optim.backward(sum(losses.values()))
+            # 2. adversarial loss on target through the frozen discriminators (Eq. 4)
+            with self.autocast(optim_wrapper, "segmentor"):
+                adv_losses, target_probs_input = self.target_adversarial_loss(target)
+            segmentor_optim.backward(sum(adv_losses.values()))
+        losses.update(adv_losses)
+
+        # 3. discriminators on detached source / target predictions (Eq. 3)
+        with self.autocast(optim_wrapper, "discriminators"):
+            d_losses = self.discriminator_loss(source_probs_input, target_probs_input)
+        d_total = sum(value for key, value in d_losses.items() if self._is_d_total(key))
+        self.optimizer(optim_wrapper, "discriminators").backward(d_total)
+        losses.update(d_losses)
+
+        # 4. step both sides
+        self.step(optim_wrapper, "segmentor")
+        self.step(optim_wrapper, "discriminators")
+        return self.scalars(losses)
+
+    # --- the three losses ------------------------------------------------------------------------
+    def source_segmentation_loss(self, source: dict) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
+        """Weighted source cross-entropy per level, and the detached predictions at input size."""
+        outputs = self.segmentor(source["inputs"])
+        losses = self.segmentor.loss(outputs, source["data_samples"])
+        size = source["inputs"].shape[-2:]
+        detached = [self.upsample(outputs[level], size).detach() for level in self.adapted_levels]
+        return losses, detached
+
+    def target_adversarial_loss(self, target: dict) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
+        """``lambda_adv[l] * GAN(D_l(softmax(P_t^l)), source_label)`` per adapted level (D frozen)."""
+        outputs = self.segmentor(target["inputs"])
+        size = target["inputs"].shape[-2:]
+        losses, detached = {}, []
+        for discriminator, level in zip(self.discriminators, self.adapted_levels):
+            prediction = self.upsample(outputs[level], size)
+            logits = discriminator(F.softmax(prediction, dim=1))
+            loss = self.gan_loss(logits, self.source_label, is_discriminator=False)
+            losses[f"loss_adv{self.level_suffixes[level]}"] = self.lambda_adv[level] * loss
+            detached.append(prediction.detach())
+        return losses, detached
+
+    def discriminator_loss(
+        self, source_predictions: list[torch.Tensor], target_predictions: list[torch.Tensor]
+    ) -> dict[str, torch.Tensor]:
+        """``0.5 * GAN(D(softmax(P_s)), source) + 0.5 * GAN(D(softmax(P_t)), target)`` per adapted level."""
+        losses = {}
+        for index, level in enumerate(self.adapted_levels):
+            discriminator, suffix = self.discriminators[index], self.level_suffixes[level]
+            on_source = discriminator(F.softmax(source_predictions[index], dim=1))
+            on_target = discriminator(F.softmax(target_predictions[index], dim=1))
+            loss_source = 0.5 * self.gan_loss(on_source, self.source_label, is_discriminator=True)
+            loss_target = 0.5 * self.gan_loss(on_target, self.target_label, is_discriminator=True)
+            losses[f"loss_d_src{suffix}"] = loss_source
+            losses[f"loss_d_tgt{suffix}"] = loss_target
+            losses[f"loss_d{suffix}"] = loss_source + loss_target
+        return losses
+
+    # --- helpers ---------------------------------------------------------------------------------
+    def upsample(self, logits: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
+        """Bilinear upsampling of logits to ``size``, with the segmentor's ``align_corners``."""
+        return resize_logits(logits, size, getattr(self.segmentor, "align_corners", True))
+
+    @staticmethod
+    def _is_d_total(key: str) -> bool:
+        return key.startswith("loss_d") and not key.startswith(("loss_d_src", "loss_d_tgt"))
+
+    def step(self, optim_wrapper: OptimWrapperDict, name: str) -> None:
+        """Step, then zero, the optimizer called ``name`` (its gradients are already accumulated)."""
+        wrapper = self.optimizer(optim_wrapper, name)
+        wrapper.step()
+        wrapper.zero_grad()
+
+    @staticmethod
+    def _check_no_accumulation(wrapper: Any) -> None:
+        if getattr(wrapper, "_accumulative_counts", 1) != 1:
+            raise ValueError(
+                "AdaptSegNet back-propagates the source and target losses separately (as the reference does, "
+                "to halve activation memory) and steps once per iteration: accumulative_counts must be 1 in "
+                "optim_wrapper.segmentor."
+            )
+
+    # --- inference -------------------------------------------------------------------------------
+    def forward_tensor(self, inputs: torch.Tensor) -> list[torch.Tensor]:
+        return self.segmentor(inputs)
+
+    def predict(self, inputs: torch.Tensor, data_samples: dict | None = None) -> list[dict]:
+        outputs = self.segmentor(inputs)
+        if "input_size" in inspect.signature(self.segmentor.predict).parameters:
+            return self.segmentor.predict(outputs, data_samples, input_size=inputs.shape[-2:])
+        return self.segmentor.predict(outputs, data_samples)
