@@ -1,6 +1,16 @@
 """Losses registered in dareg's LOSSES registry."""
 
 from dareg.models.losses.cross_entropy import CrossEntropyLoss
+from dareg.models.losses.cycle_loss import CycleConsistencyLoss, IdentityLoss
+from dareg.models.losses.feature_matching_loss import FeatureMatchingLoss
 from dareg.models.losses.gan_loss import GANLoss
+from dareg.models.losses.semantic_consistency_loss import SemanticConsistencyLoss
 
-__all__ = ["CrossEntropyLoss", "GANLoss"]
+__all__ = [
+    "CrossEntropyLoss",
+    "CycleConsistencyLoss",
+    "FeatureMatchingLoss",
+    "GANLoss",
+    "IdentityLoss",
+    "SemanticConsistencyLoss",
+]
