@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from mmengine.config import DictAction
-
 from dareg.apis import apply_run_options, train
-from dareg.utils.config import load_config
+from dareg.utils.config import USER_ERRORS, CfgOptionsAction, load_config
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -26,7 +24,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--cfg-options",
         nargs="+",
-        action=DictAction,
+        action=CfgOptionsAction,
         help="override config keys, e.g. train_cfg.max_iters=100 model.lambda_adv=[0.0002,0.001]",
     )
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm"], default="none", help="job launcher")
@@ -36,9 +34,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    cfg = load_config(args.config, args.cfg_options)
-    apply_run_options(cfg, args.config, args.work_dir, args.resume, args.amp, args.launcher)
-    train(cfg)
+    try:
+        cfg = load_config(args.config, args.cfg_options)
+        apply_run_options(cfg, args.config, args.work_dir, args.resume, args.amp, args.launcher)
+        train(cfg)
+    except USER_ERRORS as error:
+        cause = f"\n  caused by: {type(error.__cause__).__name__}: {error.__cause__}" if error.__cause__ else ""
+        raise SystemExit(f"error: {error}{cause}") from error
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config, ConfigDict, DictAction
 
 from dareg.plugins import PluginError
 from dareg.registry import ALL_REGISTRIES, PLUGIN_HINT, UnknownTypeError, close_matches
@@ -17,6 +17,24 @@ from dareg.registry import ALL_REGISTRIES, PLUGIN_HINT, UnknownTypeError, close_
 
 class ConfigError(ValueError):
     """A config file or override that cannot be used, with what to do about it."""
+
+
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction`` for ``--cfg-options``, with a clear message for a malformed item."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for item in values if isinstance(values, list) else [values]:
+            key = item.split("=", 1)[0]
+            if "=" not in item or not key or key.startswith(".") or key.endswith(".") or ".." in key:
+                parser.error(
+                    f"{option_string}: {item!r} is not KEY=VALUE (e.g. train_cfg.max_iters=100 or "
+                    "model.lambda_adv=[0.0002,0.001])"
+                )
+        super().__call__(parser, namespace, values, option_string)
+
+
+#: Errors that are the user's to fix: tools print their message instead of a traceback.
+USER_ERRORS = (ConfigError, UnknownTypeError, PluginError, FileNotFoundError)
 
 
 def load_config(path: str, cfg_options: dict | None = None) -> Config:

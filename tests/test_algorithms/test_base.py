@@ -1,0 +1,57 @@
+"""BaseAlgorithm helpers and the toy algorithm's adversarial invariants."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from torch import nn
+
+from dareg.algorithms import BaseAlgorithm
+from dareg.datasets import DomainPairDataset, StreamSampler, domain_collate
+
+
+def test_frozen_restores_each_parameter_flag():
+    module = nn.Linear(2, 2)
+    module.bias.requires_grad_(False)  # frozen before (like a BN affine parameter)
+    with BaseAlgorithm.frozen(module):
+        assert not module.weight.requires_grad and not module.bias.requires_grad
+    assert module.weight.requires_grad and not module.bias.requires_grad
+
+
+def test_missing_optimizer_is_explained():
+    wrappers = OptimWrapperDict(a=OptimWrapper(torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1)))
+    with pytest.raises(KeyError, match=r"optimizer named 'discriminator'.*\['a'\]"):
+        BaseAlgorithm.optimizer(wrappers, "discriminator")
+
+
+def test_forward_rejects_loss_mode():
+    with pytest.raises(ValueError, match="inside train_step"):
+        BaseAlgorithm().forward(torch.zeros(1), mode="loss")
+
+
+def toy_batch(toys):
+    pair = DomainPairDataset(source=dict(type="ToyDigits"), target=dict(type="ToyDigits", shift=60))
+    return domain_collate([pair[k] for k, _ in zip(StreamSampler(pair, seed=0), range(4))])
+
+
+def test_toy_updates_touch_only_their_own_submodules(toys):
+    model = toys.ToyAdversarial()
+    grads_at_step: dict[str, set[str]] = {}
+
+    class Recorder(OptimWrapper):
+        def step(self, **kwargs):
+            name = "classifier" if self.optimizer.param_groups[0]["params"][0] is model.classifier[1].weight else "d"
+            grads_at_step[name] = {n for n, p in model.named_parameters() if p.grad is not None}
+            super().step(**kwargs)
+
+    wrappers = OptimWrapperDict(
+        classifier=Recorder(torch.optim.SGD(model.classifier.parameters(), lr=0.1)),
+        discriminator=Recorder(torch.optim.SGD(model.discriminator.parameters(), lr=0.1)),
+    )
+    losses = model.train_step(toy_batch(toys), wrappers)
+    assert set(losses) == {"loss_cls", "loss_adv", "loss_d"}
+    assert all(not v.requires_grad for v in losses.values())
+    # the adversarial term reached the classifier through the frozen discriminator without touching it
+    assert grads_at_step["classifier"] == {n for n, _ in model.classifier.named_parameters(prefix="classifier")}
+    assert grads_at_step["d"] == {n for n, _ in model.discriminator.named_parameters(prefix="discriminator")}
