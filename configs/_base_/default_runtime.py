@@ -16,7 +16,13 @@ default_hooks = dict(
     sampler_seed=dict(type="DistSamplerSeedHook"),
 )
 # RandomStateHook keeps the global RNG states in checkpoints: a resumed run continues bit for bit.
-custom_hooks = [dict(type="RandomStateHook")]
+custom_hooks = [
+    dict(type="RandomStateHook"),
+    # FiniteLossHook stops at the first NaN/inf loss; the last good checkpoint stays the latest.
+    dict(type="FiniteLossHook"),
+    # StrictLoadHook: load_from / --resume of a checkpoint from another config fails, listing the keys.
+    dict(type="StrictLoadHook"),
+]
 
 env_cfg = dict(
     cudnn_benchmark=False,

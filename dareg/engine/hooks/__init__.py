@@ -1,5 +1,13 @@
 """Hooks dareg adds to mmengine's."""
 
+from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError
 from dareg.engine.hooks.random_state_hook import RandomStateHook
+from dareg.engine.hooks.strict_load_hook import CheckpointMismatchError, StrictLoadHook
 
-__all__ = ["RandomStateHook"]
+__all__ = [
+    "CheckpointMismatchError",
+    "FiniteLossHook",
+    "NonFiniteLossError",
+    "RandomStateHook",
+    "StrictLoadHook",
+]

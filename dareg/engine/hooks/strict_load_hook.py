@@ -1,0 +1,121 @@
+"""Refuses to load a checkpoint whose weights do not fit the model (``load_from`` and ``--resume``).
+
+mmengine loads ``load_from`` and resumed checkpoints with ``strict=False``: a checkpoint of a
+different config (another backbone, another number of classes, another method) loads with a
+warning in the log, the mismatching weights keep their random initialisation, and the run trains
+on. :class:`StrictLoadHook` checks the checkpoint's ``state_dict`` against the model before mmengine
+loads it (``after_load_checkpoint`` runs first, for both paths) and raises a
+:class:`CheckpointMismatchError` listing the missing keys, the unexpected keys and the shape
+mismatches.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from dareg.registry import HOOKS
+
+#: How many keys of each kind the error lists before summarising the rest.
+MAX_LISTED = 20
+
+
+class CheckpointMismatchError(KeyError):
+    """A checkpoint's weights do not match the model it is loaded into."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _listing(title: str, items: list[str]) -> str:
+    shown = "\n    ".join(items[:MAX_LISTED])
+    more = f"\n    ... and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else ""
+    return f"\n  {title} ({len(items)}):\n    {shown}{more}"
+
+
+def compare_state_dicts(
+    checkpoint_state: dict, model_state: dict, ignore_missing: Sequence[str] = (), ignore_unexpected: Sequence[str] = ()
+) -> tuple[list[str], list[str], list[str]]:
+    """Missing keys, unexpected keys and ``key: checkpoint shape vs model shape`` mismatches.
+
+    Keys matching one of the glob patterns ``ignore_missing`` / ``ignore_unexpected`` are not
+    reported. A leading ``module.`` (a checkpoint saved from a DDP-wrapped model) is removed first,
+    as mmengine does when loading.
+    """
+    checkpoint_state = {re.sub(r"^module\.", "", key): value for key, value in checkpoint_state.items()}
+    missing = [
+        key
+        for key in model_state
+        if key not in checkpoint_state and not any(fnmatch.fnmatchcase(key, p) for p in ignore_missing)
+    ]
+    unexpected = [
+        key
+        for key in checkpoint_state
+        if key not in model_state and not any(fnmatch.fnmatchcase(key, p) for p in ignore_unexpected)
+    ]
+    mismatched = []
+    for key, value in checkpoint_state.items():
+        expected = getattr(model_state.get(key), "shape", None)
+        if expected is not None and hasattr(value, "shape") and tuple(value.shape) != tuple(expected):
+            mismatched.append(f"{key}: checkpoint {tuple(value.shape)} vs model {tuple(expected)}")
+    return missing, unexpected, mismatched
+
+
+@HOOKS.register_module()
+class StrictLoadHook(Hook):
+    """Fail before training when ``load_from`` or ``--resume`` names a checkpoint that does not fit.
+
+    Args:
+        ignore_missing: Glob patterns of model keys the checkpoint may lack (for example
+            ``["discriminator.*"]`` when starting adaptation from a source-only checkpoint of the
+            same segmentor). Defaults to ``()``.
+        ignore_unexpected: Glob patterns of checkpoint keys the model may lack. Defaults to ``()``.
+
+    Examples:
+        >>> custom_hooks = [dict(type="StrictLoadHook", ignore_missing=["discriminator.*"])]
+    """
+
+    priority = "VERY_HIGH"
+
+    def __init__(self, ignore_missing: Sequence[str] = (), ignore_unexpected: Sequence[str] = ()) -> None:
+        self.ignore_missing = list(ignore_missing)
+        self.ignore_unexpected = list(ignore_unexpected)
+
+    def after_load_checkpoint(self, runner: Any, checkpoint: dict) -> None:
+        state = checkpoint.get("state_dict", checkpoint)
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        missing, unexpected, mismatched = compare_state_dicts(
+            state, model.state_dict(), self.ignore_missing, self.ignore_unexpected
+        )
+        if not (missing or unexpected or mismatched):
+            return
+        message = (
+            f"The checkpoint {self._source(runner)} does not match the model {type(model).__name__} of this "
+            "config (it was probably saved from a different config)."
+        )
+        if missing:
+            message += _listing("missing keys (in the model, not in the checkpoint)", missing)
+        if unexpected:
+            message += _listing("unexpected keys (in the checkpoint, not in the model)", unexpected)
+        if mismatched:
+            message += _listing("shape mismatches", mismatched)
+        message += (
+            "\nUse the checkpoint of this config, or, to start from partial weights on purpose, add "
+            "dict(type='StrictLoadHook', ignore_missing=[...], ignore_unexpected=[...]) (glob patterns) "
+            "to custom_hooks in place of the default one."
+        )
+        raise CheckpointMismatchError(message)
+
+    @staticmethod
+    def _source(runner: Any) -> str:
+        source = getattr(runner, "_load_from", None)
+        if source is None and getattr(runner, "_resume", False):
+            from mmengine.runner.checkpoint import find_latest_checkpoint
+
+            source = find_latest_checkpoint(runner.work_dir)
+        return str(source) if source else "being loaded"
