@@ -44,8 +44,8 @@ def compare_state_dicts(
     """Missing keys, unexpected keys and ``key: checkpoint shape vs model shape`` mismatches.
 
     Keys matching one of the glob patterns ``ignore_missing`` / ``ignore_unexpected`` are not
-    reported. A leading ``module.`` (a checkpoint saved from a DDP-wrapped model) is removed first,
-    as mmengine does when loading.
+    reported. Empty model tensors (buffers allocated on first use) take any saved shape. A leading
+    ``module.`` (a checkpoint saved from a DDP-wrapped model) is removed first, as mmengine does.
     """
     checkpoint_state = {re.sub(r"^module\.", "", key): value for key, value in checkpoint_state.items()}
     missing = [
@@ -61,7 +61,9 @@ def compare_state_dicts(
     mismatched = []
     for key, value in checkpoint_state.items():
         expected = getattr(model_state.get(key), "shape", None)
-        if expected is not None and hasattr(value, "shape") and tuple(value.shape) != tuple(expected):
+        if expected is None or not hasattr(value, "shape") or model_state[key].numel() == 0:
+            continue  # an empty model tensor is allocated lazily (e.g. ImagePool) and adopts the saved shape
+        if tuple(value.shape) != tuple(expected):
             mismatched.append(f"{key}: checkpoint {tuple(value.shape)} vs model {tuple(expected)}")
     return missing, unexpected, mismatched
 

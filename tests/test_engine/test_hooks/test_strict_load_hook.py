@@ -86,7 +86,12 @@ def test_matching_checkpoint_loads_and_ignore_patterns_allow_partial_weights(var
     assert "missing keys" not in str(info.value) and "shape mismatches (3)" in str(info.value)
 
 
-def test_compare_state_dicts_strips_ddp_prefix():
-    model = {"a.weight": torch.zeros(2, 2), "b": torch.zeros(1)}
-    missing, unexpected, mismatched = compare_state_dicts({"module.a.weight": torch.zeros(2, 2), "c": 1}, model)
-    assert (missing, unexpected, mismatched) == (["b"], ["c"], [])
+def test_compare_state_dicts_strips_ddp_prefix_and_accepts_lazy_buffers():
+    model = {"a.weight": torch.zeros(2, 2), "b": torch.zeros(1), "pool.images": torch.empty(0)}
+    saved = {"module.a.weight": torch.zeros(2, 2), "c": 1, "pool.images": torch.zeros(50, 3, 4, 4)}
+    assert compare_state_dicts(saved, model) == (["b"], ["c"], [])
+    assert compare_state_dicts({"a.weight": torch.zeros(3, 2)}, model, ignore_missing=["b", "pool.*"]) == (
+        [],
+        [],
+        ["a.weight: checkpoint (3, 2) vs model (2, 2)"],
+    )
