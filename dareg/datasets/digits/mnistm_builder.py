@@ -167,13 +167,13 @@ def build_mnistm(
 
     photos = load_photos(backgrounds)
     counts = {}
-    for offset, split in enumerate(splits):
+    for split in splits:
         if split not in MNISTM_SPLITS:
             raise ValueError(f"Unknown MNIST-M split {split!r}; choose from {MNISTM_SPLITS}")
         digits, labels = read_mnist_split(mnist_root, split)
         if limit is not None:
             digits, labels = digits[:limit], labels[:limit]
-        rng = np.random.default_rng([seed, offset])
+        rng = np.random.default_rng([seed, MNISTM_SPLITS.index(split)])  # one stream per split
         images = blend_with_photos(digits, photos, rng, threshold, progress)
         write_mnistm_split(out_root, split, images, labels)
         counts[split] = len(labels)
