@@ -51,6 +51,46 @@ class PluginInfo:
 _loaded: dict[str, PluginInfo] | None = None
 
 
+def error_location(error: BaseException) -> str | None:
+    """``FILE:LINE`` where ``error`` was raised (its deepest traceback frame in a real file).
+
+    For a ``SyntaxError`` it is the offending line of the file being compiled.
+    """
+    if isinstance(error, SyntaxError):  # the frames are the compiler's, not the file's
+        return f"{error.filename}:{error.lineno}" if error.filename and not error.filename.startswith("<") else None
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith("<")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
+
+
+def module_origin(name: str) -> str | None:
+    """The file a module would be imported from, without importing it (None if unknown)."""
+    import importlib.util
+    import sys
+
+    module = sys.modules.get(name)
+    if module is not None and getattr(module, "__file__", None):
+        return module.__file__
+    try:
+        spec = importlib.util.find_spec(name)
+    except Exception:  # a parent package that fails to import
+        return None
+    return spec.origin if spec is not None and spec.origin not in (None, "built-in", "frozen") else None
+
+
+def describe_failure(error: BaseException, module: str | None = None) -> str:
+    """``"module file M, raised at FILE:LINE"``: where a failing import lives and where it raised."""
+    parts = []
+    origin = module_origin(module) if module else None
+    if origin:
+        parts.append(f"module file {origin}")
+    location = error_location(error)
+    if location:
+        parts.append(f"raised at {location}")
+    return ", ".join(parts)
+
+
 def plugins_disabled() -> bool:
     """Whether ``DAREG_NO_PLUGINS`` switches automatic loading off."""
     return os.environ.get(DISABLE_ENV, "").strip().lower() not in ("", "0", "false", "no")
@@ -88,7 +128,8 @@ def load_plugins() -> dict[str, PluginInfo]:
             _loaded = None  # the next registry use tries (and fails) again: never swallowed
             raise PluginError(
                 f"dareg plugin '{info.name}' (entry point '{info.value}' of the installed "
-                f"distribution '{dist}') failed to import: {type(error).__name__}: {error}. "
+                f"distribution '{dist}'; {describe_failure(error, info.module) or 'no traceback'}) failed to "
+                f"import: {type(error).__name__}: {error}. "
                 f"Fix the plugin, uninstall it (`pip uninstall {dist}`), or set {DISABLE_ENV}=1 "
                 "to start dareg without plugins."
             ) from error

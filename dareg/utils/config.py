@@ -11,7 +11,7 @@ from typing import Any
 
 from mmengine.config import Config, ConfigDict, DictAction
 
-from dareg.plugins import PluginError
+from dareg.plugins import PluginError, describe_failure, error_location
 from dareg.registry import ALL_REGISTRIES, PLUGIN_HINT, UnknownTypeError, close_matches
 
 
@@ -50,7 +50,9 @@ def load_config(path: str, cfg_options: dict | None = None) -> Config:
     try:
         cfg = Config.fromfile(path, import_custom_modules=False)
     except Exception as error:
-        raise ConfigError(f"Cannot read config file {path}: {type(error).__name__}: {error}") from error
+        location = error_location(error) or _syntax_error_location(path)
+        where = f" (raised at {location})" if location else ""
+        raise ConfigError(f"Cannot read config file {path}{where}: {type(error).__name__}: {error}") from error
     import_custom_modules(cfg, path)
     if cfg_options:
         for key in cfg_options:
@@ -80,11 +82,38 @@ def import_custom_modules(cfg: Config, path: str = "<config>") -> None:
             if allow_failed:
                 warnings.warn(f"{path}: custom_imports '{name}' failed and is ignored: {error}", stacklevel=2)
                 continue
+            where = describe_failure(error, name)
             raise PluginError(
-                f"Config {path} imports '{name}' (custom_imports) and it failed: "
+                f"Config {path} imports '{name}' (custom_imports){f' ({where})' if where else ''} and it failed: "
                 f"{type(error).__name__}: {error}. Install the package that provides '{name}', put it "
                 "on PYTHONPATH, or remove it from custom_imports."
             ) from error
+
+
+def _syntax_error_location(path: str, seen: frozenset = frozenset()) -> str | None:
+    """``FILE:LINE`` of the first syntax error in ``path`` or its ``_base_`` files (mmengine hides it)."""
+    import ast
+
+    path = os.path.abspath(path)
+    if path in seen or not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        source = handle.read()
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as error:
+        return f"{path}:{error.lineno}"
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_base_" for t in node.targets):
+            try:
+                bases = ast.literal_eval(node.value)
+            except ValueError:
+                return None
+            for base in [bases] if isinstance(bases, str) else bases:
+                found = _syntax_error_location(os.path.join(os.path.dirname(path), base), seen | {path})
+                if found:
+                    return found
+    return None
 
 
 def _missing_config_message(path: str) -> str:
