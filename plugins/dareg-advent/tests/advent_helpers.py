@@ -1,0 +1,30 @@
+"""Helpers of the plugin's tests: a tiny multi-level segmentor and two-domain batches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+PLUGIN_ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = PLUGIN_ROOT / "configs"
+
+#: A multi-level segmentor small enough for CPU tests (timm's 0.4M-parameter test ResNet).
+TINY_SEGMENTOR = dict(
+    type="MultiLevelSegmentor",
+    backbone=dict(type="TimmBackbone", model_name="test_resnet", output_stride=8),
+    head=dict(type="ASPPClassifier", num_classes=5, num_branches=4),
+    auxiliary_head=dict(type="ASPPClassifier", num_classes=5, num_branches=4),
+)
+
+
+def two_domain_batch(size: int = 32, num_classes: int = 5, batch_size: int = 1, seed: int = 0) -> dict:
+    """A collated two-domain batch of uint8 images (source labelled) as the dataloader gives it."""
+    generator = torch.Generator().manual_seed(seed)
+
+    def domain() -> dict:
+        images = torch.randint(0, 256, (batch_size, 3, size, size), generator=generator, dtype=torch.uint8)
+        labels = torch.randint(0, num_classes, (batch_size, size, size), generator=generator)
+        return {"inputs": images, "data_samples": {"gt_seg": labels}}
+
+    return {"source": domain(), "target": domain()}
