@@ -8,3 +8,4 @@ from dareg.datasets.samplers import StreamKey, StreamSampler
 __all__ = ["BaseImageDataset", "DomainPairDataset", "StreamKey", "StreamSampler", "domain_collate"]
 
 from dareg.datasets import digits  # noqa: E402,F401  (registers the digit datasets)
+from dareg.datasets.synthetic import SyntheticStreetDataset  # noqa: E402,F401
