@@ -1,1 +1,104 @@
-"""Parameter schedulers that mmengine does not ship."""
+"""Parameter schedulers that mmengine does not ship.
+
+``LinearDecayLR`` is CycleGAN's schedule (Zhu et al., ICCV 2017; reference ``networks.get_scheduler``
+with ``lr_policy="linear"``): the learning rate stays at its initial value for ``n_epochs`` epochs
+(100) and then decays linearly towards 0 over ``n_epochs_decay`` more (100). The reference's factor
+at epoch ``e`` (0-based) is ``1 - max(0, e + 1 - n_epochs) / (n_epochs_decay + 1)``; dareg's is the
+closed form ``1 - max(0, t - constant_steps) / (end - begin - constant_steps)`` at step ``t`` since
+``begin``, which reaches exactly 0 at ``end`` (the first step after training) instead of
+``1 / (n_epochs_decay + 1)`` at the last epoch.
+"""
+
+from __future__ import annotations
+
+from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
+from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
+
+from dareg.registry import PARAM_SCHEDULERS
+
+
+class LinearDecayParamScheduler(_ParamScheduler):
+    """Keep a parameter at its initial value for ``constant_steps``, then decay it linearly to
+    ``eta_min`` at ``end``.
+
+    Args:
+        optimizer: Wrapped optimizer.
+        param_name: Name of the scheduled parameter (``"lr"``).
+        constant_steps: Steps (iterations, or epochs with ``by_epoch``) at the initial value,
+            counted from ``begin``.
+        eta_min: Value reached at ``end``. Defaults to 0.
+        begin: First step of the schedule. Defaults to 0.
+        end: Step at which the value reaches ``eta_min``; must be finite. Defaults to INF (error).
+        last_step: See mmengine's schedulers. Defaults to -1.
+        by_epoch: Count epochs instead of iterations. Defaults to True.
+        verbose: Print every update. Defaults to False.
+    """
+
+    def __init__(
+        self,
+        optimizer,
+        param_name: str,
+        constant_steps: int,
+        eta_min: float = 0.0,
+        begin: int = 0,
+        end: int = INF,
+        last_step: int = -1,
+        by_epoch: bool = True,
+        verbose: bool = False,
+    ) -> None:
+        if end == INF:
+            raise ValueError(f"{type(self).__name__} needs a finite `end` (the step where the value reaches eta_min)")
+        if not 0 <= constant_steps < end - begin:
+            raise ValueError(
+                f"{type(self).__name__}: constant_steps must be in [0, end - begin) = [0, {end - begin}), "
+                f"got {constant_steps}"
+            )
+        self.constant_steps = int(constant_steps)
+        self.eta_min = float(eta_min)
+        super().__init__(optimizer, param_name, begin=begin, end=end, last_step=last_step, by_epoch=by_epoch,
+                         verbose=verbose)
+
+    @classmethod
+    def build_iter_from_epoch(cls, *args, constant_steps: int, begin=0, end=INF, by_epoch=True, epoch_length=None,
+                              **kwargs):
+        """Build an iteration-based instance from an epoch-based config."""
+        if not by_epoch or not epoch_length:
+            raise ValueError("convert_to_iter_based needs by_epoch=True and a positive epoch_length")
+        end = end if end == INF else int(end * epoch_length)
+        return cls(*args, constant_steps=int(constant_steps * epoch_length), begin=int(begin * epoch_length),
+                   end=end, by_epoch=False, **kwargs)
+
+    def factor(self, step: int) -> float:
+        """Fraction of the way from ``eta_min`` to the initial value at ``step`` steps after ``begin``."""
+        decay_steps = self.end - self.begin - self.constant_steps
+        return 1.0 - min(1.0, max(0, step - self.constant_steps) / decay_steps)
+
+    def _get_value(self) -> list[float]:
+        factor = self.factor(self.last_step)
+        return [self.eta_min + (base - self.eta_min) * factor for base in self.base_values]
+
+
+@PARAM_SCHEDULERS.register_module()
+class LinearDecayLR(LRSchedulerMixin, LinearDecayParamScheduler):
+    """CycleGAN's learning-rate schedule: constant, then linear decay to ``eta_min`` (0) at ``end``.
+
+    Config pattern (CycleGAN: 200 epochs, decay over the last 100)::
+
+        param_scheduler = dict(
+            generators=dict(type="LinearDecayLR", constant_steps=100, begin=0, end=200, by_epoch=True,
+                            convert_to_iter_based=True),
+            discriminators=dict(type="LinearDecayLR", constant_steps=100, begin=0, end=200, by_epoch=True,
+                                convert_to_iter_based=True))
+
+    or with iterations (``by_epoch=False``; ``constant_steps`` and ``end`` in iterations).
+
+    Args:
+        optimizer: Wrapped optimizer.
+        constant_steps: Steps at the initial learning rate, counted from ``begin``.
+        eta_min: Learning rate at ``end``. Defaults to 0.
+        begin: First step. Defaults to 0.
+        end: Step at which the learning rate reaches ``eta_min``.
+        last_step: See mmengine's schedulers. Defaults to -1.
+        by_epoch: Count epochs. Defaults to True.
+        verbose: Print every update. Defaults to False.
+    """
