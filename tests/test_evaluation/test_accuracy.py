@@ -50,3 +50,26 @@ def test_errors_name_the_problem():
         Accuracy().process({}, [{"pred_seg": 1, "gt_label": 1}])
     with pytest.raises(ValueError, match="class_names"):
         Accuracy(num_classes=3, class_names=["a"])
+
+
+def test_accuracy_in_a_real_validation_loop(tmp_path, toys):
+    from dareg.apis import train
+
+    cfg = toys.toy_config(
+        tmp_path,
+        train_cfg=dict(type="ResumableIterBasedTrainLoop", max_iters=2, val_interval=2),
+        val_dataloader=dict(
+            batch_size=5,
+            num_workers=0,
+            sampler=dict(type="DefaultSampler", shuffle=False),
+            collate_fn=dict(type="dareg.domain_collate"),
+            dataset=dict(type="ToyDigits", num_samples=12, shift=60, seed=3, pipeline=[dict(type="PackInputs")]),
+        ),
+        val_cfg=dict(type="ValLoop"),
+        val_evaluator=dict(type="Accuracy", num_classes=3, prefix="target"),
+    )
+    runner = train(cfg)
+    metrics = runner.message_hub.get_scalar("val/target/accuracy").current()
+    per_class = [runner.message_hub.get_scalar(f"val/target/accuracy/{c}").current() for c in range(3)]
+    assert 0.0 <= metrics <= 100.0
+    assert metrics == pytest.approx(sum(per_class) / 3)  # 4 samples per class: overall = mean of classes
