@@ -25,6 +25,8 @@ MNIST_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 IMAGES_MAGIC, LABELS_MAGIC = 2051, 2049
+#: Sub-folders searched after the data root itself: torchvision's download layout (``MNIST/raw``).
+MNIST_SUBDIRS = ("", os.path.join("MNIST", "raw"))
 MNIST_SOURCE = (
     "Download the four files from http://yann.lecun.com/exdb/mnist/ (mirror: "
     "https://ossci-datasets.s3.amazonaws.com/mnist/); gzipped or extracted both work."
@@ -72,9 +74,8 @@ def parse_idx(data: bytes, path: str, magic: int, ndim: int) -> np.ndarray:
 
 def read_mnist_split(root: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     """Read one MNIST split: ``(N x 28 x 28 uint8 images, N int64 labels)``."""
-    image_name, label_name = MNIST_FILES[split]
-    paths = [find_file(root, name) for name in (image_name, label_name)]
-    if None in paths:
+    paths = find_mnist_files(root, split)
+    if paths is None:
         raise FileNotFoundError(mnist_layout_message(root, split))
     images = parse_idx(read_bytes(paths[0]), paths[0], IMAGES_MAGIC, 3)
     labels = parse_idx(read_bytes(paths[1]), paths[1], LABELS_MAGIC, 1).astype(np.int64)
@@ -83,12 +84,22 @@ def read_mnist_split(root: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
+def find_mnist_files(root: str, split: str) -> tuple[str, str] | None:
+    """Paths of a split's image and label files, in ``root`` or ``root/MNIST/raw`` (torchvision)."""
+    for subdir in MNIST_SUBDIRS:
+        paths = [find_file(os.path.join(root, subdir), name) for name in MNIST_FILES[split]]
+        if None not in paths:
+            return paths[0], paths[1]
+    return None
+
+
 def mnist_layout_message(root: str, split: str) -> str:
     """The error text for missing MNIST files: what is expected where, and where to get it."""
     image_name, label_name = MNIST_FILES[split]
     return (
         f"MNIST {split} files not found in {root!r}. Expected layout:\n"
-        f"  {root}/{image_name}[.gz]\n  {root}/{label_name}[.gz]\n{MNIST_SOURCE}"
+        f"  {root}/{image_name}[.gz]\n  {root}/{label_name}[.gz]\n"
+        f"(torchvision's {root}/MNIST/raw/ works too.) {MNIST_SOURCE}"
     )
 
 
@@ -98,8 +109,8 @@ class MNISTDataset(InMemoryDigitsDataset):
 
     Args:
         data_root: Folder holding ``train-images-idx3-ubyte[.gz]``, ``train-labels-idx1-ubyte[.gz]``,
-            ``t10k-images-idx3-ubyte[.gz]`` and ``t10k-labels-idx1-ubyte[.gz]``. Defaults to
-            ``"data/mnist"``.
+            ``t10k-images-idx3-ubyte[.gz]`` and ``t10k-labels-idx1-ubyte[.gz]`` (directly, or in
+            ``MNIST/raw/`` as torchvision downloads them). Defaults to ``"data/mnist"``.
         split: ``"train"`` (60,000) or ``"test"`` (10,000). Defaults to ``"train"``.
         channels: 1, or 3 to repeat the grey image (PixelDA's "MNIST made RGB"). Defaults to None (1).
         subset_size: Fixed random subset (2,000 in ADDA's MNIST <-> USPS protocol). Defaults to None.
@@ -113,9 +124,8 @@ class MNISTDataset(InMemoryDigitsDataset):
         super().__init__(data_root=data_root, split=split, **kwargs)
 
     def check_data_root(self) -> None:
-        for name in MNIST_FILES[self.split]:
-            if find_file(self.data_root, name) is None:
-                raise FileNotFoundError(mnist_layout_message(self.data_root, self.split))
+        if find_mnist_files(self.data_root, self.split) is None:
+            raise FileNotFoundError(mnist_layout_message(self.data_root, self.split))
 
     def load_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         return read_mnist_split(self.data_root, self.split)

@@ -38,6 +38,12 @@ def test_mnist_idx_plain_and_gzipped(tmp_path, gz):
         assert images.dtype == np.uint8
 
 
+def test_mnist_in_torchvision_layout(tmp_path):
+    expected = write_mnist_idx(tmp_path / "MNIST" / "raw", n=5, gz=True)
+    images, labels = stacked(MNISTDataset(data_root=str(tmp_path), split="test"))
+    np.testing.assert_array_equal(labels, expected["test"][1])
+
+
 def test_mnist_fixed_subset_is_deterministic_and_seeded(tmp_path):
     expected = write_mnist_idx(tmp_path, n=30)
     first = MNISTDataset(data_root=str(tmp_path), subset_size=8, subset_seed=3)
