@@ -5,3 +5,4 @@ from dareg.datasets.transforms.geometric import RandomCrop, RandomFlip, Resize
 from dareg.datasets.transforms.loading import LoadImageFromFile, LoadSegMap
 
 __all__ = ["LoadImageFromFile", "LoadSegMap", "PackInputs", "RandomCrop", "RandomFlip", "Resize"]
+from dareg.datasets.transforms.indexed_loading import LoadIndexedSegMap  # noqa: E402,F401

@@ -1,0 +1,73 @@
+"""Reading label maps stored as palette ("P" mode) PNGs, such as GTA5's, by their indices.
+
+GTA5's label PNGs (Richter et al., ECCV 2016) are palette images whose *indices* are the Cityscapes
+label ids and whose palette holds the Cityscapes colours; the reference AdaptSegNet loader reads
+them with PIL, which returns the indices. OpenCV always expands a palette to BGR colours, so
+reading them with :class:`~dareg.datasets.transforms.loading.LoadSegMap` would take a colour
+channel for the label id. mmseg reads annotations with Pillow for the same reason.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from dareg.datasets.transforms.loading import LoadSegMap, check_label_range
+from dareg.registry import TRANSFORMS
+
+
+def read_indexed_label(path: str) -> np.ndarray:
+    """Read a label PNG with Pillow: palette indices for "P" images, stored values otherwise.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        ValueError: The file cannot be decoded, or holds more than one channel of colours.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"Label file not found: {path}")
+    try:
+        with Image.open(path) as image:
+            mode = image.mode
+            label = np.array(image)
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        raise ValueError(f"Cannot decode label file {path}: {error}") from error
+    if label.ndim == 3:
+        if mode in ("RGB", "RGBA") and not (label[..., :3] == label[..., :1]).all():
+            raise ValueError(
+                f"Label file {path} is a colour ({mode}) image, not a map of label ids: convert it to "
+                "ids (one channel or a palette PNG) first."
+            )
+        label = label[..., 0]
+    return label
+
+
+@TRANSFORMS.register_module()
+class LoadIndexedSegMap(LoadSegMap):
+    """Like :class:`~dareg.datasets.transforms.loading.LoadSegMap`, but reads with Pillow.
+
+    Palette PNGs (GTA5 labels) give their indices; grey 8- or 16-bit PNGs give their values. The
+    dataset's ``results["label_lut"]`` (raw id -> train id) is applied, values beyond the table
+    become 255, and the class-range check of ``LoadSegMap`` applies.
+
+    Args:
+        num_classes: Number of classes for the range check; None takes ``results["num_classes"]``
+            and skips the check when that is absent too. Defaults to None.
+        ignore_index: The label value allowed besides the classes. Defaults to 255.
+    """
+
+    def __call__(self, results: dict) -> dict:
+        label = read_indexed_label(results["seg_path"])
+        lut = results.get("label_lut")
+        if lut is not None:
+            lut = np.asarray(lut, dtype=np.uint8)
+            label = np.where(label < lut.size, lut[np.minimum(label, lut.size - 1)], self.ignore_index)
+        label = label.astype(np.uint8) if label.max(initial=0) <= 255 else label
+        num_classes = self.num_classes if self.num_classes is not None else results.get("num_classes")
+        if num_classes is not None:
+            check_label_range(label, int(num_classes), self.ignore_index, results["seg_path"])
+        results["gt_seg"] = label
+        results["gt_seg_shape"] = label.shape[:2]
+        return results
