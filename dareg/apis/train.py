@@ -82,6 +82,10 @@ def build_runner(cfg: Config) -> Runner:
     import dareg.engine  # noqa: F401  (atomic checkpoint backend, safe globals for torch.load)
 
     check_config_types(cfg)
+    if cfg.get("launcher", "none") != "none":
+        from dareg.engine.model_wrappers import prepare_distributed
+
+        prepare_distributed(cfg)  # one DDP per sub-network; gloo and process group on CPU
     if "runner_type" in cfg:
         from mmengine.registry import RUNNERS
 

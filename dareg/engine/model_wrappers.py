@@ -1,1 +1,191 @@
-"""Model wrappers for distributed training (mmengine's are found through the root registry)."""
+"""Distributed training of adversarial algorithms: one DDP per trainable sub-network.
+
+An adaptation algorithm steps several optimizers inside one ``train_step`` (discriminator, then
+segmentor/generator), with sub-networks frozen in turn. One ``DistributedDataParallel`` around the
+whole algorithm cannot express that (DDP expects one forward and one backward over all trainable
+parameters per iteration), and mmengine's ``MMDistributedDataParallel.train_step`` calls
+``forward(mode="loss")``, which dareg algorithms do not have. mmengine's answer, used by
+MMGeneration/MMagic, is ``MMSeparateDistributedDataParallel``: each trainable sub-module gets its
+own DDP, gradients are averaged in each sub-network's backward, and the algorithm's own
+``train_step`` runs unchanged. :class:`AlgorithmDistributedDataParallel` is that wrapper with what
+dareg's algorithms need on top:
+
+* the per-sub-network wrappers forward attribute access to the network
+  (``self.segmentor.loss(...)``, ``self.generator.num_classes``), and their ``state_dict`` has the
+  network's keys, so checkpoints saved under DDP load in a single process and vice versa;
+* ``nn.ModuleDict`` / ``nn.ModuleList`` containers are descended into (they have no ``forward``);
+* on CPU (gloo) the ``device_ids`` that mmengine's Runner passes are dropped, as DDP requires.
+
+Gradients are synchronised only when a sub-network is *called* (``self.discriminator(x)``): a
+forward through one of its children (``self.segmentor.backbone(x)``) or through ``.module``
+bypasses DDP and leaves that sub-network's gradients local. :class:`~dareg.engine.hooks.
+RankConsistencyHook` detects this (and any other source of divergence) by comparing weights
+across ranks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+from mmengine.device import get_device
+from mmengine.model import MMDistributedDataParallel, MMSeparateDistributedDataParallel
+from mmengine.optim import OptimWrapperDict
+from torch import nn
+
+from dareg.registry import MODEL_WRAPPERS
+
+
+class SubmoduleDistributedDataParallel(MMDistributedDataParallel):
+    """DDP around one sub-network of an algorithm, transparent to attribute access and checkpoints.
+
+    Attributes that DDP itself does not have are looked up on the wrapped network, and
+    ``state_dict`` / ``load_state_dict`` use the network's keys (no ``module.`` level).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._register_load_state_dict_pre_hook(self._add_module_prefix)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            if name == "module":
+                raise
+            return getattr(self.module, name)
+
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "", keep_vars: bool = False) -> Any:
+        return self.module.state_dict(*args, destination=destination, prefix=prefix, keep_vars=keep_vars)
+
+    @staticmethod
+    def _add_module_prefix(state_dict: dict, prefix: str, *args: Any) -> None:
+        # checkpoints hold the network's keys; loading recurses through this wrapper's `module.`
+        for key in [k for k in state_dict if k.startswith(prefix) and not k.startswith(prefix + "module.")]:
+            state_dict[prefix + "module." + key[len(prefix) :]] = state_dict.pop(key)
+
+
+def _trainable(module: nn.Module) -> bool:
+    return any(param.requires_grad for param in module.parameters())
+
+
+@MODEL_WRAPPERS.register_module()
+class AlgorithmDistributedDataParallel(MMSeparateDistributedDataParallel):
+    """Wrap every trainable sub-network of a dareg algorithm in its own DDP.
+
+    dareg's default model wrapper under ``--launcher pytorch`` / ``slurm``
+    (:func:`configure_distributed`). ``train_step``, ``val_step`` and ``test_step`` are the
+    algorithm's own. Sub-modules without trainable parameters (a frozen teacher, the data
+    preprocessor) are only moved to the device.
+
+    Args:
+        module: The algorithm.
+        broadcast_buffers: Broadcast buffers (BN statistics) from rank 0 before each forward.
+            Defaults to False (each rank keeps its own statistics; use ``sync_bn`` to share them).
+        find_unused_parameters: Let DDP tolerate sub-network parameters that get no gradient in a
+            backward pass (costs a graph traversal per forward). Defaults to False.
+        **kwargs: Further ``DistributedDataParallel`` arguments (``device_ids`` is dropped on CPU).
+    """
+
+    def __init__(
+        self, module: nn.Module, broadcast_buffers: bool = False, find_unused_parameters: bool = False, **kwargs: Any
+    ) -> None:
+        nn.Module.__init__(self)  # as mmengine's: no DDP of the whole algorithm
+        self.module = module
+        device = get_device()
+        if device == "cpu":
+            kwargs.pop("device_ids", None)
+            kwargs.pop("output_device", None)
+        ddp_kwargs = dict(broadcast_buffers=broadcast_buffers, find_unused_parameters=find_unused_parameters, **kwargs)
+        self._wrap_children(module, device, ddp_kwargs)
+
+    def _wrap_children(self, parent: nn.Module, device: str, ddp_kwargs: dict) -> None:
+        for name, child in list(parent._modules.items()):
+            if child is None:
+                continue
+            if not _trainable(child):
+                parent._modules[name] = child.to(device)
+            elif isinstance(child, (nn.ModuleDict, nn.ModuleList)):
+                self._wrap_children(child, device, ddp_kwargs)
+            else:
+                parent._modules[name] = SubmoduleDistributedDataParallel(module=child.to(device), **ddp_kwargs)
+
+    def sub_ddps(self) -> dict[str, SubmoduleDistributedDataParallel]:
+        """Every per-sub-network DDP, by its path in the algorithm."""
+        return {
+            name: module
+            for name, module in self.module.named_modules()
+            if isinstance(module, SubmoduleDistributedDataParallel)
+        }
+
+    def train_step(self, data: Any, optim_wrapper: OptimWrapperDict) -> dict:
+        return self.module.train_step(data, optim_wrapper)
+
+    @contextmanager
+    def no_sync(self) -> Iterator[None]:
+        """Skip gradient synchronisation in every sub-network (gradient accumulation)."""
+        with ExitStack() as stack:
+            for ddp in self.sub_ddps().values():
+                stack.enter_context(ddp.no_sync())
+            yield
+
+
+def prepare_distributed(cfg: Any) -> None:
+    """Everything dareg adds before mmengine's Runner starts a distributed run.
+
+    Applies :func:`configure_distributed`; without CUDA it also starts the process group itself,
+    because mmengine's ``init_dist`` calls ``torch.cuda.set_device`` first (the Runner then sees
+    an initialised group and keeps it).
+    """
+    import os
+
+    import torch
+    import torch.distributed as torch_dist
+
+    configure_distributed(cfg)
+    if cfg.get("launcher") == "pytorch" and not torch.cuda.is_available() and not torch_dist.is_initialized():
+        missing = [k for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT") if k not in os.environ]
+        if missing:
+            raise RuntimeError(
+                f"--launcher pytorch needs the environment variables {missing}: start the run with "
+                "tools/dist_train.sh CONFIG NPROC (torchrun sets them)."
+            )
+        backend = cfg["env_cfg"]["dist_cfg"]["backend"]
+        torch_dist.init_process_group(
+            backend=backend, rank=int(os.environ["RANK"]), world_size=int(os.environ["WORLD_SIZE"])
+        )
+
+
+def configure_distributed(cfg: Any) -> None:
+    """Defaults for ``launcher != "none"``: dareg's model wrapper, and gloo when there is no GPU.
+
+    * ``model_wrapper_cfg`` defaults to :class:`AlgorithmDistributedDataParallel` (written
+      ``"dareg.AlgorithmDistributedDataParallel"``: the Runner looks wrappers up in mmengine's root
+      registry, which reaches dareg's only through the scope prefix). A config that asks
+      for plain ``MMDistributedDataParallel`` is refused: it trains through ``forward(mode="loss")``
+      with one optimizer, which an adversarial ``train_step`` is not.
+    * Without CUDA, ``env_cfg.dist_cfg.backend`` becomes ``"gloo"`` (NCCL needs GPUs).
+    """
+    import torch
+
+    wrapper = cfg.get("model_wrapper_cfg")
+    if wrapper is None:
+        cfg["model_wrapper_cfg"] = dict(type="dareg.AlgorithmDistributedDataParallel")
+    elif wrapper.get("type") in ("MMDistributedDataParallel", MMDistributedDataParallel):
+        raise ValueError(
+            "model_wrapper_cfg=dict(type='MMDistributedDataParallel') cannot train a dareg algorithm: it "
+            "calls forward(mode='loss') and steps one optimizer, while dareg's train_step steps several. "
+            "Remove model_wrapper_cfg (dareg then uses AlgorithmDistributedDataParallel, one DDP per "
+            "trainable sub-network) or set it to dict(type='AlgorithmDistributedDataParallel')."
+        )
+    elif isinstance(wrapper.get("type"), str) and "." not in wrapper["type"] and wrapper["type"] in MODEL_WRAPPERS:
+        # mmengine's Runner looks wrappers up in its root registry, which finds dareg's only by scope
+        wrapper["type"] = f"dareg.{wrapper['type']}"
+    if not torch.cuda.is_available():
+        env_cfg = dict(cfg.get("env_cfg") or {})
+        dist_cfg = dict(env_cfg.get("dist_cfg") or {})
+        if dist_cfg.get("backend", "nccl") == "nccl":
+            dist_cfg["backend"] = "gloo"
+        env_cfg["dist_cfg"] = dist_cfg
+        cfg["env_cfg"] = env_cfg

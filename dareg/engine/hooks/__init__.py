@@ -2,12 +2,17 @@
 
 from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError
 from dareg.engine.hooks.random_state_hook import RandomStateHook
+from dareg.engine.hooks.rank_consistency_hook import RankConsistencyHook, RankDivergenceError
 from dareg.engine.hooks.strict_load_hook import CheckpointMismatchError, StrictLoadHook
+from dareg.engine.hooks.translation_visualization_hook import TranslationVisualizationHook
 
 __all__ = [
     "CheckpointMismatchError",
     "FiniteLossHook",
     "NonFiniteLossError",
     "RandomStateHook",
+    "RankConsistencyHook",
+    "RankDivergenceError",
     "StrictLoadHook",
+    "TranslationVisualizationHook",
 ]
