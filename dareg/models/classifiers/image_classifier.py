@@ -1,0 +1,71 @@
+"""An image classifier made of a feature backbone and a classification head.
+
+ADDA (Tzeng et al., CVPR 2017) splits its source network into an encoder (the part it adapts) and a
+classifier (frozen after source training); :class:`ImageClassifier` keeps that split visible
+(``backbone`` and ``head``, :meth:`ImageClassifier.extract_features`) so that feature-level methods
+can swap the encoder while keeping the head.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from dareg.models.task_model import BaseTaskModel
+from dareg.registry import BACKBONES, CLASSIFIERS, HEADS
+
+
+@CLASSIFIERS.register_module()
+class ImageClassifier(BaseTaskModel):
+    """``head(backbone(x))``: one logits level, trained with cross-entropy.
+
+    Args:
+        backbone: Config of a backbone (``BACKBONES``) returning ``N x C`` features.
+        head: Config of a head (``HEADS``) mapping features to ``N x num_classes`` logits.
+        loss_weight: Weight of the cross-entropy loss (key ``loss_cls``). Defaults to 1.0.
+        label_smoothing: Label smoothing of the cross-entropy. Defaults to 0.0.
+
+    Examples:
+        >>> import torch
+        >>> model = ImageClassifier(backbone=dict(type="LeNetEncoder"), head=dict(type="LinearClsHead"))
+        >>> outputs = model(torch.zeros(2, 1, 28, 28))
+        >>> len(outputs), outputs[-1].shape
+        (1, torch.Size([2, 10]))
+    """
+
+    def __init__(self, backbone: dict, head: dict, loss_weight: float = 1.0, label_smoothing: float = 0.0) -> None:
+        super().__init__()
+        self.backbone = BACKBONES.build(backbone)
+        self.head = HEADS.build(head)
+        self.loss_weight = loss_weight
+        self.label_smoothing = label_smoothing
+
+    def extract_features(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The backbone's ``N x C`` features of ``inputs``."""
+        return self.backbone(inputs)
+
+    def classify(self, features: torch.Tensor) -> list[torch.Tensor]:
+        """Logits (as a one-level list) of features from this backbone or a compatible one."""
+        return [self.head(features)]
+
+    def forward(self, inputs: torch.Tensor) -> list[torch.Tensor]:
+        return self.classify(self.extract_features(inputs))
+
+    def loss(self, outputs: list[torch.Tensor], data_samples: dict[str, Any]) -> dict[str, torch.Tensor]:
+        labels = data_samples["gt_label"]
+        loss = F.cross_entropy(outputs[-1], labels.to(outputs[-1].device), label_smoothing=self.label_smoothing)
+        return {"loss_cls": self.loss_weight * loss}
+
+    def predict(self, outputs: list[torch.Tensor], data_samples: dict[str, Any] | None = None) -> list[dict]:
+        scores = outputs[-1].detach().float().softmax(dim=1).cpu()
+        preds = scores.argmax(dim=1)
+        labels = (data_samples or {}).get("gt_label")
+        results = []
+        for index, pred in enumerate(preds.tolist()):
+            result = {"pred_label": pred, "scores": scores[index]}
+            if labels is not None:
+                result["gt_label"] = int(labels[index])
+            results.append(result)
+        return results
