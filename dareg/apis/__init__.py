@@ -3,3 +3,7 @@
 from dareg.apis.train import apply_run_options, build_runner, train
 
 __all__ = ["apply_run_options", "build_runner", "train"]
+from dareg.apis.inference import inference_model, init_model  # noqa: E402,F401
+__all__ += ["inference_model", "init_model"]
+from dareg.apis.testing import apply_test_options, run_test  # noqa: E402,F401
+__all__ += ["apply_test_options", "run_test"]

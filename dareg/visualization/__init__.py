@@ -1,1 +1,2 @@
 """Palettes, image grids and visualisers."""
+from dareg.visualization.palette import colorize, palette_lut  # noqa: F401

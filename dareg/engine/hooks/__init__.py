@@ -16,3 +16,4 @@ __all__ = [
     "StrictLoadHook",
     "TranslationVisualizationHook",
 ]
+from dareg.engine.hooks.seg_prediction_saver_hook import SegPredictionSaverHook  # noqa: E402,F401

@@ -1,0 +1,65 @@
+"""Evaluating a trained checkpoint with mmengine's test loop (what ``tools/test.py`` calls)."""
+
+from __future__ import annotations
+
+import copy
+import os
+
+from mmengine.config import Config
+
+from dareg.apis.train import build_runner
+
+
+def apply_test_options(cfg: Config, checkpoint: str | None, show_dir: str | None = None) -> Config:
+    """Prepare ``cfg`` for testing ``checkpoint``, as mmseg's ``tools/test.py`` does.
+
+    The checkpoint becomes ``load_from`` (no resume); a config without ``test_*`` keys is tested
+    on its validation set; ``show_dir`` adds a
+    :class:`~dareg.engine.hooks.seg_prediction_saver_hook.SegPredictionSaverHook` writing one
+    colourised prediction per test image.
+
+    Args:
+        cfg: The loaded config (after :func:`~dareg.apis.train.apply_run_options`).
+        checkpoint: Checkpoint file to evaluate, or None to test the config's initial weights.
+        show_dir: Folder for colourised predictions; relative paths are under ``cfg.work_dir``.
+            Defaults to None.
+    """
+    if checkpoint is not None:
+        if not os.path.isfile(checkpoint):
+            raise FileNotFoundError(f"Checkpoint file not found: {checkpoint}")
+        cfg.load_from = checkpoint
+    cfg.resume = False
+    for key, required in (("dataloader", "dataset"), ("evaluator", "type")):
+        test = cfg.get(f"test_{key}")
+        if test is None or (isinstance(test, dict) and required not in test):
+            if cfg.get(f"val_{key}") is None:
+                raise KeyError(
+                    f"The config {getattr(cfg, 'filename', '')} has neither test_{key} nor val_{key}: "
+                    "add a labelled target dataset and a metric to test on."
+                )
+            # partial test_* keys (e.g. from --cfg-options) override the val_* settings they complete
+            cfg[f"test_{key}"] = _merged(cfg[f"val_{key}"], test or {})
+    if cfg.get("test_cfg") is None:
+        cfg.test_cfg = dict(type="TestLoop")
+    if show_dir:
+        out_dir = show_dir if os.path.isabs(show_dir) else os.path.join(cfg.work_dir, show_dir)
+        hooks = list(cfg.get("custom_hooks") or [])
+        hooks.append(dict(type="SegPredictionSaverHook", out_dir=out_dir))
+        cfg.custom_hooks = hooks
+    return cfg
+
+
+def _merged(base: dict, override: dict) -> dict:
+    merged = copy.deepcopy(dict(base))
+    for name, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(name), dict):
+            merged[name] = _merged(merged[name], value)
+        else:
+            merged[name] = copy.deepcopy(value)
+    return merged
+
+
+def run_test(cfg: Config) -> dict:
+    """Build a runner from ``cfg`` and run its test loop; returns the metrics."""
+    runner = build_runner(cfg)
+    return runner.test()
