@@ -92,14 +92,25 @@ class BaseTranslationAlgorithm(BaseAlgorithm):
     # --- pixel conversions -----------------------------------------------------------------------
     def normalize_pixels(self, images: torch.Tensor) -> torch.Tensor:
         """uint8-range ``N x C x H x W`` images (the dataset's channel order) -> model space."""
-        return self.data_preprocessor({"inputs": images})["inputs"]
+        return normalize_pixels(self.data_preprocessor, images)
 
     def denormalize_pixels(self, images: torch.Tensor) -> torch.Tensor:
         """Model-space images -> uint8 images in the dataset's channel order (inverse of the above)."""
-        pre: Any = self.data_preprocessor
-        images = images.float()
-        if getattr(pre, "normalize", False):
-            images = images * pre.std.to(images) + pre.mean.to(images)
-        if getattr(pre, "bgr_to_rgb", False) and images.shape[1] == 3:
-            images = images.flip(1)
-        return images.round().clamp(0, 255).to(torch.uint8)
+        return denormalize_pixels(self.data_preprocessor, images)
+
+
+def normalize_pixels(preprocessor: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """uint8-range ``N x C x H x W`` images -> the model space of ``preprocessor`` (a
+    ``DomainDataPreprocessor``: channel flip, then ``(x - mean) / std``)."""
+    return preprocessor({"inputs": images})["inputs"]
+
+
+def denormalize_pixels(preprocessor: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """The inverse of :func:`normalize_pixels`, rounded and clipped to uint8."""
+    pre: Any = preprocessor
+    images = images.float()
+    if getattr(pre, "normalize", False):
+        images = images * pre.std.to(images) + pre.mean.to(images)
+    if getattr(pre, "bgr_to_rgb", False) and images.shape[1] == 3:
+        images = images.flip(1)
+    return images.round().clamp(0, 255).to(torch.uint8)
