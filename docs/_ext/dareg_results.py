@@ -1,18 +1,21 @@
 """Sphinx extension: link a method page to dareg's measured results, or say they are missing.
 
 Results pages (``docs/results/*.md``) are written by the runs that produce them. The directive
-``dareg-results`` takes a results file name; when the file exists it renders a link to that page,
-otherwise a plain "not measured yet" note, so that method pages never claim numbers that no run
+``dareg-results`` takes results file names and/or a ``:mentions:`` word (a method name); it links
+to the named pages that exist and to every results page that mentions the word, and otherwise
+renders a plain "not measured yet" note, so that method pages never claim numbers that no run
 produced and the build stays warning-free either way. ``dareg-results-toctree`` lists the results
 pages that exist (a plain toctree glob would warn when there are none).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx import addnodes
 from sphinx.directives.other import TocTree
@@ -27,26 +30,32 @@ def results_page(srcdir: str | Path, filename: str) -> str | None:
     return f"{RESULTS_DIR}/{path.stem}" if path.is_file() else None
 
 
-class ResultsDirective(SphinxDirective):
-    """``.. dareg-results:: adaptseg_demo.md [more.md ...]``: links to the results pages that exist."""
+def pages_mentioning(srcdir: str | Path, word: str) -> list[str]:
+    """Docnames of the results pages whose text contains ``word`` as a whole word."""
+    pattern = re.compile(rf"\b{re.escape(word)}\b")
+    folder = Path(srcdir) / RESULTS_DIR
+    pages = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    return [f"{RESULTS_DIR}/{p.stem}" for p in pages if pattern.search(p.read_text(encoding="utf-8"))]
 
-    required_arguments = 1
+
+class ResultsDirective(SphinxDirective):
+    """``.. dareg-results:: [adaptseg_demo.md ...]`` with an optional ``:mentions: AdaptSegNet``."""
+
+    required_arguments = 0
     optional_arguments = 8
     has_content = False
+    option_spec = {"mentions": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
+        found = [d for d in (results_page(self.env.srcdir, name) for name in self.arguments) if d]
+        if self.options.get("mentions"):
+            found += [d for d in pages_mentioning(self.env.srcdir, self.options["mentions"]) if d not in found]
+        for docname in found:
+            self.env.note_dependency(str(Path(self.env.srcdir) / f"{docname}.md"))
         paragraph = nodes.paragraph()
-        found = []
-        for filename in self.arguments:
-            docname = results_page(self.env.srcdir, filename)
-            if docname is None:
-                continue
-            self.env.note_dependency(str(Path(self.env.srcdir) / RESULTS_DIR / filename))
-            found.append(docname)
         if not found:
             paragraph += nodes.emphasis(
-                "", "Not measured yet: no dareg run has reported numbers for this method (results pages "
-                f"appear under docs/results/: expected {', '.join(self.arguments)})."
+                "", "Not measured yet: no results page under docs/results/ reports numbers for this method."
             )
             return [paragraph]
         paragraph += nodes.Text("Measured by dareg: ")
@@ -56,7 +65,7 @@ class ResultsDirective(SphinxDirective):
             ref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget=f"/{docname}", refexplicit=False)
             ref += nodes.inline("", docname)
             paragraph += ref
-        paragraph += nodes.Text(" (what was run, on which data and hardware, is stated on that page).")
+        paragraph += nodes.Text(" (each page states what was run, on which data, for how long and on what hardware).")
         return [paragraph]
 
 
