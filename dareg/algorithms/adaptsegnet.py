@@ -12,7 +12,9 @@ One iteration of the reference implementation (``train_gta2cityscapes_multi.py``
 3. Discriminators unfrozen. For every adapted level:
    ``L_d = 0.5 * BCE(D(softmax(P_s.detach())), source_label) + 0.5 * BCE(D(softmax(P_t.detach())), target_label)``
    (Eq. 3), with source label 0 and target label 1.
-4. Step the segmentor (SGD) and the discriminators (Adam).
+4. Step the segmentor (SGD) and the discriminators (Adam). The reference steps both at the end of
+   the iteration; stepping the segmentor before the discriminator loss is computed is the same
+   computation, because that loss only reads detached predictions and the discriminators' weights.
 
 The discriminators see softmax maps of the predictions upsampled to each domain's *input* size.
 """
@@ -117,24 +119,22 @@ class AdaptSegNet(BaseAlgorithm):
         with self.frozen(self.discriminators):
             # 1. supervised loss on source (Eq. 2); its graph is freed before the target forward
             with self.autocast(optim_wrapper, "segmentor"):
-                losses, source_probs_input = self.source_segmentation_loss(source)
+                losses, source_predictions = self.source_segmentation_loss(source)
             segmentor_optim.backward(sum(losses.values()))
             # 2. adversarial loss on target through the frozen discriminators (Eq. 4)
             with self.autocast(optim_wrapper, "segmentor"):
-                adv_losses, target_probs_input = self.target_adversarial_loss(target)
+                adv_losses, target_predictions = self.target_adversarial_loss(target)
             segmentor_optim.backward(sum(adv_losses.values()))
         losses.update(adv_losses)
+        self.step(optim_wrapper, "segmentor")
 
-        # 3. discriminators on detached source / target predictions (Eq. 3)
+        # 3. discriminators on detached source / target predictions (Eq. 3), then their step
         with self.autocast(optim_wrapper, "discriminators"):
-            d_losses = self.discriminator_loss(source_probs_input, target_probs_input)
+            d_losses = self.discriminator_loss(source_predictions, target_predictions)
         d_total = sum(value for key, value in d_losses.items() if self._is_d_total(key))
         self.optimizer(optim_wrapper, "discriminators").backward(d_total)
-        losses.update(d_losses)
-
-        # 4. step both sides
-        self.step(optim_wrapper, "segmentor")
         self.step(optim_wrapper, "discriminators")
+        losses.update(d_losses)
         return self.scalars(losses)
 
     # --- the three losses ------------------------------------------------------------------------
