@@ -1,0 +1,544 @@
+"""Training-speed benchmark of any dareg config, with an optional plain-PyTorch baseline beside it.
+
+``tools/benchmark.py CONFIG`` calls :func:`benchmark_training`. It trains the config through the
+real path (``build_runner`` -> mmengine ``Runner.train`` with the config's hooks, loop, optim
+wrappers and data pipeline; validation and checkpoints off) for ``warmup + iters`` iterations, and
+times each iteration with two hooks that run first and last:
+
+* ``data``: from the end of one iteration to the start of the next (waiting for the batch);
+* ``step``: from the first ``before_train_iter`` hook to the last ``after_train_iter`` hook
+  (preprocessing, ``train_step``, every hook).
+
+With ``baseline=True`` a hand-written loop (:mod:`dareg.apis.benchmark_baselines`) runs on the same
+batch right after each framework iteration, on the same sub-networks, with plain ``torch.optim``
+optimizers of the same settings. The two alternate, so machine noise hits both alike; the overhead
+is the median of the per-iteration ratios. Peak memory is measured in two fresh processes (the
+framework alone, the baseline alone), because a process's peak cannot be split between two loops
+that share it: ``torch.cuda.max_memory_allocated`` on CUDA, the peak resident set size on CPU.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from dareg.apis.benchmark_baselines import BASELINES, PlainLoop
+from dareg.apis.train import apply_run_options, build_runner
+from dareg.datasets.base import BaseImageDataset
+from dareg.registry import DATASETS
+
+# --- synthetic data --------------------------------------------------------------------------------
+
+
+@DATASETS.register_module()
+class RandomImageDataset(BaseImageDataset):
+    """Random uint8 images (and label maps or labels) of one size, held in memory, for benchmarks.
+
+    Args:
+        image_size: ``(height, width)``.
+        channels: Image channels. Defaults to 3.
+        num_classes: Labels are drawn from ``[0, num_classes)``. Defaults to 19.
+        task: ``"seg"`` (``gt_seg`` maps, 5% ignored pixels) or ``"cls"`` (``gt_label``).
+            Defaults to ``"seg"``.
+        num_samples: Number of distinct samples. Defaults to 8.
+        seed: Seed of the generator. Defaults to 0.
+    """
+
+    def __init__(
+        self,
+        image_size: Sequence[int] = (321, 321),
+        channels: int = 3,
+        num_classes: int = 19,
+        task: str = "seg",
+        num_samples: int = 8,
+        seed: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        if task not in ("seg", "cls"):
+            raise ValueError(f"RandomImageDataset: task must be 'seg' or 'cls', got {task!r}")
+        self.image_size = (int(image_size[0]), int(image_size[1]))
+        self.channels, self.num_classes, self.task = channels, num_classes, task
+        self.num_samples, self.seed = num_samples, seed
+        kwargs.setdefault("pipeline", [dict(type="PackInputs")])
+        super().__init__(serialize_data=False, **kwargs)
+
+    def load_data_list(self) -> list[dict]:
+        rng = np.random.default_rng(self.seed)
+        height, width = self.image_size
+        items = []
+        for _ in range(self.num_samples):
+            shape = (height, width, self.channels) if self.channels > 1 else (height, width)
+            item: dict[str, Any] = {"img": rng.integers(0, 256, size=shape, dtype=np.uint8)}
+            if self.task == "seg":
+                label = rng.integers(0, self.num_classes, size=(height, width), dtype=np.uint8)
+                label[rng.random((height, width)) < 0.05] = 255
+                item["gt_seg"] = label
+            else:
+                item["gt_label"] = int(rng.integers(0, self.num_classes))
+            items.append(item)
+        return items
+
+    def get_data_info(self, idx: int) -> dict:
+        return dict(self.data_list[idx])
+
+
+def _find_key(node: Any, key: str) -> Any:
+    """The first value of ``key`` in a nested dict/list config (depth first), or None."""
+    if isinstance(node, dict):
+        if key in node:
+            return node[key]
+        children = node.values()
+    elif isinstance(node, (list, tuple)):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _find_key(child, key)
+        if found is not None:
+            return found
+    return None
+
+
+def pipeline_output_size(pipeline: Sequence[dict]) -> tuple[int, int] | None:
+    """``(height, width)`` a pipeline produces, from its last ``RandomCrop`` or ``Resize``."""
+    for transform in reversed(list(pipeline or [])):
+        kind = transform.get("type") if isinstance(transform, dict) else None
+        if kind == "RandomCrop":
+            size = transform["size"]
+            return (int(size), int(size)) if isinstance(size, int) else (int(size[0]), int(size[1]))
+        if kind == "Resize" and not transform.get("keep_ratio", False):
+            width, height = transform["scale"]
+            return int(height), int(width)
+    return None
+
+
+def synthetic_train_dataloader(
+    cfg: Config, input_size: Sequence[int] | None = None, batch_size: int | None = None
+) -> tuple[dict, list[str]]:
+    """The config's train dataloader with each domain replaced by a :class:`RandomImageDataset`.
+
+    Sizes come from ``input_size`` or the domain pipeline's last crop/resize; channels from the
+    data preprocessor's mean; the task (segmentation or classification) from whether the pipeline
+    loads label maps; the number of classes from the first ``num_classes`` in the model config.
+    Returns the dataloader config and one line per domain saying what was inferred.
+    """
+    loader = copy.deepcopy(
+        cfg.train_dataloader.to_dict() if hasattr(cfg.train_dataloader, "to_dict") else dict(cfg.train_dataloader)
+    )
+    model = cfg.model.to_dict() if hasattr(cfg.model, "to_dict") else dict(cfg.model)
+    mean = _find_key(model.get("data_preprocessor", {}), "mean")
+    channels = len(mean) if mean is not None else 3
+    num_classes = int(_find_key(model, "num_classes") or 19)
+    dataset = loader["dataset"]
+    domains = [d for d in ("source", "target") if d in dataset] or [None]
+    notes = []
+    for domain in domains:
+        domain_cfg = dataset[domain] if domain else dataset
+        pipeline = _find_key(domain_cfg, "pipeline") or []
+        kinds = [t.get("type", "") for t in pipeline if isinstance(t, dict)]
+        task = "seg" if any("SegMap" in kind for kind in kinds) else "cls"
+        size = tuple(input_size) if input_size else pipeline_output_size(pipeline)
+        if size is None:
+            raise ValueError(
+                f"Cannot infer the input size of the {domain or 'train'} domain from its pipeline {kinds}; "
+                "pass --input-size H W."
+            )
+        replacement = dict(
+            type="RandomImageDataset", image_size=size, channels=channels, num_classes=num_classes, task=task
+        )
+        if domain:
+            dataset[domain] = replacement
+        else:
+            loader["dataset"] = replacement
+        notes.append(
+            f"{domain or 'train'}: random {channels}x{size[0]}x{size[1]} images, {task} labels, {num_classes} classes"
+        )
+    if batch_size:
+        loader["batch_size"] = batch_size
+    loader["num_workers"] = 0
+    loader["persistent_workers"] = False
+    return loader, notes
+
+
+# --- configuration of a benchmark run ---------------------------------------------------------------
+
+
+def benchmark_config(
+    cfg: Config,
+    iterations: int,
+    work_dir: str,
+    amp: bool = False,
+    synthetic: bool = False,
+    input_size: Sequence[int] | None = None,
+    batch_size: int | None = None,
+) -> tuple[Config, list[str]]:
+    """A copy of ``cfg`` that trains ``iterations`` iterations without validation or checkpoints."""
+    cfg = copy.deepcopy(cfg)
+    notes: list[str] = []
+    apply_run_options(cfg, cfg.filename or "benchmark.py", work_dir=work_dir, amp=amp)
+    cfg.load_from = None
+    cfg.resume = False
+    for key in ("val_dataloader", "val_cfg", "val_evaluator", "test_dataloader", "test_cfg", "test_evaluator"):
+        cfg[key] = None
+    train_cfg = dict(cfg.train_cfg)
+    if train_cfg.get("type", "") in ("EpochBasedTrainLoop",) or "max_epochs" in train_cfg:
+        raise ValueError("tools/benchmark.py needs an iteration-based train_cfg (max_iters)")
+    train_cfg.update(max_iters=iterations, val_interval=iterations + 1)
+    train_cfg.pop("val_begin", None)
+    cfg.train_cfg = train_cfg
+    hooks = dict(cfg.get("default_hooks") or {})
+    hooks["checkpoint"] = None
+    if hooks.get("logger"):
+        hooks["logger"] = dict(hooks["logger"], interval=max(iterations, 1))
+    cfg.default_hooks = hooks
+    cfg.log_level = "WARNING"
+    if synthetic:
+        cfg.train_dataloader, notes = synthetic_train_dataloader(cfg, input_size, batch_size)
+    elif batch_size:
+        cfg.train_dataloader.batch_size = batch_size
+    return cfg, notes
+
+
+# --- timing hooks -----------------------------------------------------------------------------------
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+@dataclass
+class IterationTimes:
+    """Per-iteration measurements (seconds), warm-up included; ``images`` per iteration."""
+
+    data: list[float] = field(default_factory=list)
+    step: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+    images: int = 0
+
+
+class _IterationStart(Hook):
+    priority = "HIGHEST"
+
+    def __init__(self, clock: _IterationEnd) -> None:
+        self.clock = clock
+
+    def before_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None) -> None:
+        self.clock.start(data_batch)
+
+
+class _IterationEnd(Hook):
+    """Times the iteration; then runs (and times) the baseline step on the same batch."""
+
+    priority = "LOWEST"
+
+    def __init__(self, times: IterationTimes, baseline_factory: Callable | None) -> None:
+        self.times = times
+        self.baseline_factory = baseline_factory
+        self.baseline_step: Callable | None = None
+        self.device = torch.device("cpu")
+        self._last_end: float | None = None
+        self._start = 0.0
+
+    def before_train(self, runner: Any) -> None:
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        self.device = next(model.parameters()).device
+        if self.baseline_factory is not None:
+            self.baseline_step = self.baseline_factory(runner, model)
+        synchronize(self.device)
+        self._last_end = time.perf_counter()
+
+    def start(self, data_batch: Any) -> None:
+        synchronize(self.device)
+        self._start = time.perf_counter()
+        self.times.data.append(self._start - (self._last_end or self._start))
+        self.times.images = count_images(data_batch)
+
+    def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
+        synchronize(self.device)
+        end = time.perf_counter()
+        self.times.step.append(end - self._start)
+        if self.baseline_step is not None:
+            start = time.perf_counter()
+            self.baseline_step(data_batch)
+            synchronize(self.device)
+            end = time.perf_counter()
+            self.times.baseline.append(end - start)
+        self._last_end = end
+
+
+def count_images(batch: Any) -> int:
+    """Images in a (two-domain) batch."""
+    if isinstance(batch, dict) and "inputs" in batch:
+        inputs = batch["inputs"]
+        return len(inputs)
+    if isinstance(batch, dict):
+        return sum(count_images(value) for value in batch.values())
+    return 0
+
+
+def make_baseline_factory(cfg: Config, amp: bool) -> Callable:
+    """``(runner, model) -> step(batch)``: the plain loop of the config's algorithm."""
+
+    def factory(runner: Any, model: torch.nn.Module) -> Callable:
+        name = type(model).__name__
+        if name not in BASELINES:
+            raise KeyError(
+                f"No plain-PyTorch baseline for {name}; baselines exist for {sorted(BASELINES)}. "
+                "Register one with dareg.apis.benchmark_baselines.register_baseline."
+            )
+        optimizers = plain_optimizers(cfg, model)
+        pre = model.data_preprocessor
+        device = next(model.parameters()).device
+        amp_dtype = None
+        if amp:
+            amp_dtype = torch.bfloat16 if device.type == "cpu" else torch.float16
+        loop = PlainLoop(
+            optimizers,
+            mean=pre.mean.detach().clone() if getattr(pre, "normalize", False) else None,
+            std=pre.std.detach().clone() if getattr(pre, "normalize", False) else None,
+            bgr_to_rgb=bool(getattr(pre, "bgr_to_rgb", False)),
+            device=device,
+            amp_dtype=amp_dtype,
+        )
+        return BASELINES[name](model, loop)
+
+    return factory
+
+
+def plain_optimizers(cfg: Config, model: torch.nn.Module) -> dict[str, torch.optim.Optimizer]:
+    """Fresh ``torch.optim`` optimizers with the config's settings and parameter groups.
+
+    They are built by the same constructor the Runner uses (so learning-rate multipliers and
+    weight-decay groups match) and taken out of their wrappers: the baseline steps them directly.
+    """
+    from dareg.engine.optimizers import MultiOptimWrapperConstructor
+
+    optim_cfg = copy.deepcopy(
+        cfg.optim_wrapper.to_dict() if hasattr(cfg.optim_wrapper, "to_dict") else dict(cfg.optim_wrapper)
+    )
+    optim_cfg.pop("constructor", None)
+    for entry in optim_cfg.values():
+        entry["type"] = "OptimWrapper"
+        entry.pop("loss_scale", None)
+        entry.pop("dtype", None)
+    wrappers = MultiOptimWrapperConstructor(optim_cfg)(model)
+    return {name: wrapper.optimizer for name, wrapper in wrappers.items()}
+
+
+# --- results --------------------------------------------------------------------------------------
+
+
+def summarize(values: Sequence[float]) -> dict[str, float]:
+    """Median, inter-quartile range, min and max."""
+    if not values:
+        return {}
+    q1, q3 = np.percentile(values, [25, 75])
+    return dict(median=statistics.median(values), iqr=float(q3 - q1), min=min(values), max=max(values))
+
+
+@dataclass
+class BenchmarkReport:
+    """What :func:`benchmark_training` measured (times in seconds, memory in bytes)."""
+
+    config: str
+    device: str
+    amp: bool
+    warmup: int
+    iters: int
+    images_per_iter: int
+    notes: list[str]
+    data: dict[str, float]
+    step: dict[str, float]
+    baseline: dict[str, float] = field(default_factory=dict)
+    overhead_ratio: dict[str, float] = field(default_factory=dict)
+    memory: dict[str, Any] = field(default_factory=dict)
+
+    def format(self) -> str:
+        """A human-readable table."""
+
+        def row(name: str, stats: dict[str, float], images: bool = True) -> str:
+            if not stats:
+                return ""
+            rate = f"{self.images_per_iter / stats['median']:10.2f}" if images and stats["median"] > 0 else ""
+            return (
+                f"{name:<22}{stats['median'] * 1e3:12.2f}{stats['iqr'] * 1e3:10.2f}"
+                f"{stats['min'] * 1e3:10.2f}{stats['max'] * 1e3:10.2f}{rate}\n"
+            )
+
+        lines = [
+            f"config: {self.config}",
+            f"device: {self.device}   amp: {'on' if self.amp else 'off'}   images/iteration: {self.images_per_iter}"
+            f"   warm-up: {self.warmup}   timed: {self.iters}",
+            *self.notes,
+            "",
+            f"{'per iteration (ms)':<22}{'median':>12}{'IQR':>10}{'min':>10}{'max':>10}{'images/s':>10}",
+        ]
+        text = "\n".join(lines) + "\n"
+        text += row("framework step", self.step)
+        text += row("data loading (wait)", self.data, images=False)
+        if self.step and self.data:
+            total = self.step["median"] + self.data["median"]
+            compute, data = 100 * self.step["median"] / total, 100 * self.data["median"] / total
+            text += f"{'split':<22}compute {compute:.1f}%  data {data:.1f}%\n"
+        text += row("plain PyTorch step", self.baseline)
+        if self.overhead_ratio:
+            r = self.overhead_ratio
+            text += (
+                f"framework / baseline: {r['median']:.4f} ({100 * (r['median'] - 1):+.2f}%), "
+                f"IQR {r['iqr']:.4f}, ratio of medians {r['of_medians']:.4f}\n"
+            )
+        if self.memory:
+            m = self.memory
+            text += f"peak memory ({m['kind']}): framework {m['framework'] / 2**20:.1f} MiB"
+            if "baseline" in m:
+                text += (
+                    f", baseline {m['baseline'] / 2**20:.1f} MiB ({100 * (m['framework'] / m['baseline'] - 1):+.2f}%)"
+                )
+            text += "\n"
+        return text
+
+
+def peak_memory(device: torch.device) -> tuple[str, int]:
+    """The process's peak memory: CUDA max allocated, or peak RSS on CPU."""
+    if device.type == "cuda":
+        return "CUDA max allocated", int(torch.cuda.max_memory_allocated(device))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return "CPU peak RSS", int(rss * (1 if sys.platform == "darwin" else 1024))
+
+
+def run_timed(
+    cfg: Config, warmup: int, iters: int, baseline: bool, amp: bool, only_baseline: bool = False
+) -> tuple[IterationTimes, torch.device]:
+    """Train ``warmup + iters`` iterations of a prepared config, timing each (see module doc)."""
+    times = IterationTimes()
+    factory = make_baseline_factory(cfg, amp) if (baseline or only_baseline) else None
+    runner = build_runner(cfg)
+    end = _IterationEnd(times, factory)
+    runner.register_hook(_IterationStart(end), priority="HIGHEST")
+    runner.register_hook(end, priority="LOWEST")
+    if only_baseline:
+        _run_baseline_only(runner, end, warmup + iters)
+    else:
+        runner.train()
+    return times, end.device
+
+
+def _run_baseline_only(runner: Any, clock: _IterationEnd, iterations: int) -> None:
+    """Feed ``iterations`` batches of the runner's train dataloader to the baseline alone."""
+    loader = runner.build_dataloader(runner._train_dataloader, seed=runner.seed)
+    clock.before_train(runner)
+    batches = iter(loader)
+    for _ in range(iterations):
+        try:
+            batch = next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            batch = next(batches)
+        start = time.perf_counter()
+        clock.baseline_step(batch)
+        synchronize(clock.device)
+        clock.times.baseline.append(time.perf_counter() - start)
+        clock.times.images = count_images(batch)
+
+
+def benchmark_training(
+    cfg: Config,
+    warmup: int = 2,
+    iters: int = 10,
+    baseline: bool = False,
+    amp: bool = False,
+    synthetic: bool = False,
+    input_size: Sequence[int] | None = None,
+    batch_size: int | None = None,
+    memory: bool = True,
+    child_args: list[str] | None = None,
+) -> BenchmarkReport:
+    """Benchmark training of ``cfg`` (see the module docstring).
+
+    Args:
+        cfg: A loaded config (``load_config``).
+        warmup: Untimed iterations first. Defaults to 2.
+        iters: Timed iterations. Defaults to 10.
+        baseline: Also time the algorithm's plain-PyTorch loop, interleaved. Defaults to False.
+        amp: Mixed precision (``--amp``) for both. Defaults to False.
+        synthetic: Random in-memory batches of the config's input sizes. Defaults to False.
+        input_size: ``(height, width)`` of synthetic images. Defaults to the pipeline's.
+        batch_size: Override of the per-domain batch size. Defaults to the config's.
+        memory: Measure peak memory in separate processes (needs ``child_args``: the command line
+            that re-runs this benchmark). Defaults to True.
+        child_args: ``[python, tools/benchmark.py, CONFIG, ...options]`` for the memory runs.
+    """
+    with tempfile.TemporaryDirectory(prefix="dareg_benchmark_") as work_dir:
+        run_cfg, notes = benchmark_config(cfg, warmup + iters, work_dir, amp, synthetic, input_size, batch_size)
+        times, device = run_timed(run_cfg, warmup, iters, baseline, amp)
+    report = BenchmarkReport(
+        config=str(cfg.filename),
+        device=str(device)
+        + (
+            f" ({torch.cuda.get_device_name(device)})"
+            if device.type == "cuda"
+            else f" ({torch.get_num_threads()} threads)"
+        ),
+        amp=amp,
+        warmup=warmup,
+        iters=iters,
+        images_per_iter=times.images,
+        notes=notes,
+        data=summarize(times.data[warmup:]),
+        step=summarize(times.step[warmup:]),
+    )
+    if baseline:
+        report.baseline = summarize(times.baseline[warmup:])
+        ratios = [s / b for s, b in zip(times.step[warmup:], times.baseline[warmup:])]
+        report.overhead_ratio = dict(summarize(ratios), of_medians=report.step["median"] / report.baseline["median"])
+    if memory and child_args:
+        kind, framework = _child_peak(child_args, "framework")
+        report.memory = {"kind": kind, "framework": framework}
+        if baseline:
+            report.memory["baseline"] = _child_peak(child_args, "baseline")[1]
+    return report
+
+
+def _child_peak(child_args: list[str], which: str) -> tuple[str, int]:
+    """Run the benchmark in a fresh process for ``which`` alone and read its peak memory."""
+    result = subprocess.run([*child_args, "--only", which], capture_output=True, text=True, env=os.environ.copy())
+    for line in result.stdout.splitlines():
+        if line.startswith("DAREG_BENCHMARK_PEAK "):
+            data = json.loads(line.split(" ", 1)[1])
+            return data["kind"], int(data["peak"])
+    raise RuntimeError(f"The {which} memory run failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
+
+
+def run_memory_child(
+    cfg: Config,
+    which: str,
+    warmup: int,
+    iters: int,
+    amp: bool,
+    synthetic: bool,
+    input_size: Sequence[int] | None,
+    batch_size: int | None,
+) -> dict[str, Any]:
+    """The body of a memory run (``--only framework|baseline``): train, then report the peak."""
+    with tempfile.TemporaryDirectory(prefix="dareg_benchmark_") as work_dir:
+        run_cfg, _ = benchmark_config(cfg, warmup + iters, work_dir, amp, synthetic, input_size, batch_size)
+        times, device = run_timed(run_cfg, warmup, iters, baseline=False, amp=amp, only_baseline=which == "baseline")
+    kind, peak = peak_memory(device)
+    return {"which": which, "kind": kind, "peak": peak, "times": asdict(times)}

@@ -1,0 +1,93 @@
+"""Smoke tests of tools/benchmark.py: 1+1 iterations of the toy config (with its plain baseline), and
+the data-pipeline benchmark on tiny images. Benchmarks themselves are not unit tests."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+TOY_PLUGIN = '''"""The toy algorithm and its hand-written loop, for the benchmark smoke test."""
+import torch.nn.functional as F
+
+import toys
+from dareg.apis.benchmark_baselines import gan_loss, no_grad_for, register_baseline
+
+toys.register_toys()
+
+
+@register_baseline("ToyAdversarial")
+def toy_baseline(model, loop):
+    def step(batch):
+        source, target = loop.inputs(batch["source"]), loop.inputs(batch["target"])
+        labels = loop.target(batch["source"], "gt_label")
+        src_logits, tgt_logits = model.classifier(source), model.classifier(target)
+        with no_grad_for(model.discriminator):
+            loss = F.cross_entropy(src_logits, labels) + model.lambda_adv * gan_loss(
+                model.discriminator(tgt_logits), 0.0, "vanilla")
+            loop.update("classifier", loss)
+        loss_d = 0.5 * (gan_loss(model.discriminator(src_logits.detach()), 0.0, "vanilla")
+                        + gan_loss(model.discriminator(tgt_logits.detach()), 1.0, "vanilla"))
+        loop.update("discriminator", loss_d)
+    return step
+'''
+
+
+def load_tool():
+    spec = importlib.util.spec_from_file_location("benchmark_tool", os.path.join(ROOT, "tools", "benchmark.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def toy_config_file(tmp_path, monkeypatch, toys):
+    (tmp_path / "dareg_bench_toys.py").write_text(TOY_PLUGIN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cfg = toys.toy_config(tmp_path / "unused", custom_imports=dict(imports=["dareg_bench_toys"]))
+    path = tmp_path / "toy_bench.py"
+    path.write_text("".join(f"{key} = {value!r}\n" for key, value in cfg.items()))
+    return str(path)
+
+
+def test_benchmark_runs_one_plus_one_iterations_with_baseline(toy_config_file, tmp_path, capsys):
+    out = tmp_path / "report.json"
+    argv = [toy_config_file, "--warmup", "1", "--iters", "1", "--baseline", "--no-memory", "--json", str(out)]
+    assert load_tool().main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "framework step" in printed and "plain PyTorch step" in printed and "framework / baseline" in printed
+    report = json.loads(out.read_text())
+    assert report["warmup"] == 1 and report["iters"] == 1 and report["images_per_iter"] == 8  # 4 + 4
+    assert report["step"]["median"] > 0 and report["baseline"]["median"] > 0 and report["data"]["median"] >= 0
+    assert report["overhead_ratio"]["median"] == pytest.approx(report["step"]["median"] / report["baseline"]["median"])
+
+
+def test_synthetic_batches_follow_the_config(toy_config_file, tmp_path):
+    from mmengine.config import Config
+
+    from dareg.apis.benchmark import synthetic_train_dataloader
+
+    cfg = Config.fromfile(toy_config_file)
+    cfg.train_dataloader.dataset.source.pipeline = [dict(type="LoadSegMap"), dict(type="RandomCrop", size=(12, 16))]
+    cfg.train_dataloader.dataset.target.pipeline = [dict(type="Resize", scale=(20, 10)), dict(type="PackInputs")]
+    cfg.model.num_classes = 5
+    cfg.model.data_preprocessor = dict(type="DomainDataPreprocessor", mean=[127.5], std=[127.5])
+    loader, notes = synthetic_train_dataloader(cfg, batch_size=2)
+    source, target = loader["dataset"]["source"], loader["dataset"]["target"]
+    assert (source["image_size"], source["task"], source["channels"]) == ((12, 16), "seg", 1)
+    assert (target["image_size"], target["task"], target["num_classes"]) == ((10, 20), "cls", 5)
+    assert loader["batch_size"] == 2 and len(notes) == 2
+
+
+def test_data_benchmark_times_both_pipelines_on_tiny_images():
+    from dareg.utils.data_benchmark import benchmark_data, format_data_results
+
+    shapes = (("GTA5", (96, 64), (48, 32), True), ("Cityscapes", (96, 48), (48, 24), False))
+    results = benchmark_data(count=2, repeats=1, shapes=shapes)
+    assert [r.dataset for r in results] == ["GTA5", "Cityscapes"]
+    assert all(len(r.dareg) == 2 and len(r.pil) == 2 for r in results)
+    assert "speed-up" in format_data_results(results)

@@ -1,0 +1,83 @@
+"""Benchmark training speed and memory of a config, or the data pipeline.
+
+Training: ``python tools/benchmark.py CONFIG [--warmup 2] [--iters 10] [--baseline] [--amp]
+[--synthetic [--input-size H W]] [--batch-size N] [--cfg-options ...]``.
+Data pipeline: ``python tools/benchmark.py --data [--images 8] [--repeats 3]``.
+See ``docs/results/benchmark.md`` for what is measured and the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from mmengine.config import DictAction
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Benchmark a dareg config (training) or the data pipeline")
+    parser.add_argument("config", nargs="?", help="config file (not needed with --data)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed iterations first")
+    parser.add_argument("--iters", type=int, default=10, help="timed iterations")
+    parser.add_argument("--baseline", action="store_true", help="also time a plain PyTorch loop, interleaved")
+    parser.add_argument("--amp", action="store_true", help="mixed precision (bf16 on CPU, fp16 on CUDA)")
+    parser.add_argument("--synthetic", action="store_true", help="random in-memory batches of the config's sizes")
+    parser.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"), help="size of synthetic images")
+    parser.add_argument("--batch-size", type=int, help="per-domain batch size")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs (separate processes)")
+    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config keys")
+    parser.add_argument("--data", action="store_true", help="benchmark the data pipeline instead")
+    parser.add_argument("--images", type=int, default=8, help="--data: images per dataset")
+    parser.add_argument("--repeats", type=int, default=3, help="--data: passes over the images")
+    parser.add_argument("--only", choices=["framework", "baseline"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if not args.data and not args.config:
+        parser.error("give a CONFIG, or --data for the data-pipeline benchmark")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.data:
+        from dareg.utils.data_benchmark import benchmark_data, format_data_results
+
+        results = benchmark_data(count=args.images, repeats=args.repeats)
+        print(format_data_results(results))
+        if args.json:
+            with open(args.json, "w") as handle:
+                json.dump([vars(r) for r in results], handle, indent=2)
+        return 0
+
+    from dareg.apis.benchmark import benchmark_training, run_memory_child
+    from dareg.utils.config import load_config
+
+    cfg = load_config(args.config, args.cfg_options)
+    options = dict(amp=args.amp, synthetic=args.synthetic, input_size=args.input_size, batch_size=args.batch_size)
+    if args.only:
+        peak = run_memory_child(cfg, args.only, args.warmup, args.iters, **options)
+        print("DAREG_BENCHMARK_PEAK " + json.dumps(peak))
+        return 0
+    child_args = [sys.executable, os.path.abspath(__file__), *(argv if argv is not None else sys.argv[1:])]
+    report = benchmark_training(
+        cfg,
+        args.warmup,
+        args.iters,
+        baseline=args.baseline,
+        memory=not args.no_memory,
+        child_args=child_args,
+        **options,
+    )
+    print(report.format())
+    if args.json:
+        from dataclasses import asdict
+
+        with open(args.json, "w") as handle:
+            json.dump(asdict(report), handle, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
