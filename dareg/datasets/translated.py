@@ -54,8 +54,7 @@ class TranslatedImageDataset(BaseImageDataset):
     def original(self) -> BaseImageDataset:
         """The original dataset (built lazily)."""
         if self._original is None:
-            cfg = dict(self.dataset_cfg, lazy_init=True)
-            self._original = DATASETS.build(cfg)
+            self._original = DATASETS.build(dict(self.dataset_cfg))
         return self._original
 
     def check_data_root(self) -> None:
@@ -68,14 +67,12 @@ class TranslatedImageDataset(BaseImageDataset):
 
     def load_data_list(self) -> list[dict]:
         original = self.original
-        original.check_data_root()
-        infos = original.load_data_list()
         data_root = getattr(original, "data_root", None)
         self._metainfo = {**dict(original.metainfo), **dict(self._metainfo)}
         items, missing = [], []
-        for index, info in enumerate(infos):
-            info = dict(info)
-            info.pop("img", None)
+        for index in range(len(original)):
+            # get_data_info, not the raw list: datasets add per-sample fields there (GTA5's label_lut)
+            info = {k: v for k, v in original.get_data_info(index).items() if k not in ("img", "sample_idx")}
             info["img_path"] = osp.join(self.img_root, translated_relpath(info, data_root, index))
             if not osp.isfile(info["img_path"]):
                 missing.append(info["img_path"])
