@@ -34,7 +34,8 @@ def confusion_matrix(
         >>> confusion_matrix(torch.tensor([0, 1, 1, 0]), torch.tensor([0, 1, 0, 255]), 2).tolist()
         [[1, 1], [0, 1]]
     """
-    pred, target = torch.as_tensor(pred), torch.as_tensor(target)
+    pred = torch.as_tensor(pred)
+    target = torch.as_tensor(target).to(pred.device)
     if pred.shape != target.shape:
         raise ValueError(
             f"Prediction of shape {tuple(pred.shape)} does not match ground truth of shape {tuple(target.shape)}: "

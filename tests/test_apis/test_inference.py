@@ -106,3 +106,14 @@ def test_multi_level_segmentor_uses_its_align_corners(tiny):
     expected = F.interpolate(main, size=(33, 41), mode="bilinear", align_corners=True)[0]
     assert torch.allclose(result["logits"], expected, atol=1e-4)
     assert tuple(result["pred_seg"].shape) == (33, 41)
+
+
+def test_classifier_gives_label_and_logits(toys):
+    model = init_model(Config(toys.toy_config("/tmp/unused")))
+    image = np.zeros((8, 8), dtype=np.uint8)
+    image[:, 2:5] = 200  # a class-1 digit of ToyDigits
+    result = inference_model(model, image)
+    inputs = (torch.from_numpy(image)[None, None].float() - 127.5) / 127.5
+    with torch.no_grad():
+        expected = model.classifier(inputs)[0]
+    assert torch.allclose(result["logits"], expected) and result["pred_label"] == int(expected.argmax())

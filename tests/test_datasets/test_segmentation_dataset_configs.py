@@ -35,5 +35,6 @@ def test_gta2cityscapes_base_config_shapes(tmp_path):
     item = val[0]
     assert tuple(item["inputs"].shape) == (3, 512, 1024)
     assert tuple(item["data_samples"]["gt_seg"].shape) == (32, 64)  # labels at full resolution
+    assert (cfg.val_cfg.type, cfg.test_cfg.type) == ("ValLoop", "TestLoop")
     metric = METRICS.build(cfg.val_evaluator)
     assert metric.num_classes == 19 and metric.ignore_index == 255

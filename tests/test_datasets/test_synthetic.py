@@ -125,3 +125,4 @@ def test_base_config_builds_pair_and_val_datasets():
     assert (val.domain, val.split, len(val)) == ("target", "val", 100)
     assert cfg.val_evaluator.num_classes == len(SYNTHETIC_CLASSES)
     assert tuple(cfg.val_evaluator.class_names) == SYNTHETIC_CLASSES
+    assert (cfg.val_cfg.type, cfg.test_cfg.type) == ("ValLoop", "TestLoop")  # a Runner needs them with test_*

@@ -63,3 +63,6 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(type="IoUMetric", num_classes=19, ignore_index=255)
 test_evaluator = val_evaluator
+# the loops that use the dataloaders above (mmengine needs test_cfg beside test_dataloader/test_evaluator)
+val_cfg = dict(type="ValLoop")
+test_cfg = dict(type="TestLoop")

@@ -72,3 +72,6 @@ val_evaluator = dict(
     class_names=["road", "sidewalk", "building", "pole", "vegetation", "sky", "person", "car"],
 )
 test_evaluator = val_evaluator
+# the loops that use the dataloaders above (mmengine needs test_cfg beside test_dataloader/test_evaluator)
+val_cfg = dict(type="ValLoop")
+test_cfg = dict(type="TestLoop")
