@@ -105,12 +105,26 @@ def normalize_pixels(preprocessor: nn.Module, images: torch.Tensor) -> torch.Ten
     return preprocessor({"inputs": images})["inputs"]
 
 
-def denormalize_pixels(preprocessor: nn.Module, images: torch.Tensor) -> torch.Tensor:
-    """The inverse of :func:`normalize_pixels`, rounded and clipped to uint8."""
+def to_pixel_space(preprocessor: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """Model-space images -> float pixels on 0..255 in the dataset's channel order (differentiable)."""
     pre: Any = preprocessor
-    images = images.float()
     if getattr(pre, "normalize", False):
         images = images * pre.std.to(images) + pre.mean.to(images)
     if getattr(pre, "bgr_to_rgb", False) and images.shape[1] == 3:
         images = images.flip(1)
-    return images.round().clamp(0, 255).to(torch.uint8)
+    return images
+
+
+def from_pixel_space(preprocessor: nn.Module, pixels: torch.Tensor) -> torch.Tensor:
+    """Float pixels in the dataset's channel order -> the model space of ``preprocessor`` (differentiable)."""
+    pre: Any = preprocessor
+    if getattr(pre, "bgr_to_rgb", False) and pixels.shape[1] == 3:
+        pixels = pixels.flip(1)
+    if getattr(pre, "normalize", False):
+        pixels = (pixels - pre.mean.to(pixels)) / pre.std.to(pixels)
+    return pixels
+
+
+def denormalize_pixels(preprocessor: nn.Module, images: torch.Tensor) -> torch.Tensor:
+    """The inverse of :func:`normalize_pixels`, rounded and clipped to uint8."""
+    return to_pixel_space(preprocessor, images.float()).round().clamp(0, 255).to(torch.uint8)
