@@ -1,0 +1,126 @@
+"""The contract every registered model component meets, checked for each registered entry.
+
+For every entry of ``BACKBONES``, ``HEADS``, ``DISCRIMINATORS`` and ``GENERATORS`` (dareg's own and
+those of installed plugins): build it from a tiny config, run forward in train mode, backpropagate,
+check that nothing is NaN/inf and that trainable parameters receive gradients, and round-trip its
+``state_dict`` into a freshly built instance (same outputs in eval mode).
+
+**Adding a component?** Add one row to ``TINY_CONFIGS[<kind>]``: its name, the smallest config
+that builds it, and the shape of a tiny input (or a callable returning the input). A dareg entry
+without a row fails :func:`test_component_contract`, so no component goes untested. Plugin entries
+without a row are skipped (a plugin tests its components in its own suite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import torch
+from torch import nn
+
+from dareg.registry import BACKBONES, DISCRIMINATORS, GENERATORS, HEADS
+
+
+def probabilities(*shape: int) -> Callable[[], torch.Tensor]:
+    """Input factory: a softmax map (output-space discriminators expect class probabilities)."""
+    return lambda: torch.softmax(torch.randn(*shape), dim=1)
+
+
+#: kind -> registered name -> dict(cfg=constructor kwargs, input=shape tuple or callable).
+TINY_CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
+    "backbones": {
+        "DeepLabV2ResNet": dict(cfg=dict(depth=50), input=(1, 3, 33, 33)),
+        "LeNetEncoder": dict(cfg=dict(), input=(2, 1, 28, 28)),
+        "PixelDATaskNet": dict(cfg=dict(), input=(2, 3, 32, 32)),
+        "SMPEncoder": dict(cfg=dict(encoder_name="resnet18"), input=(2, 3, 32, 32)),
+        "TimmBackbone": dict(cfg=dict(model_name="resnet10t", output_stride=8), input=(1, 3, 32, 32)),
+    },
+    "heads": {
+        "ASPPClassifier": dict(cfg=dict(in_channels=8, num_classes=3), input=(1, 8, 9, 9)),
+        "LinearClsHead": dict(cfg=dict(in_channels=16, num_classes=3), input=(2, 16)),
+    },
+    "discriminators": {
+        "DiscoGANDiscriminator": dict(cfg=dict(base_channels=8), input=(2, 3, 64, 64)),
+        "FCDiscriminator": dict(cfg=dict(in_channels=4, base_channels=8), input=probabilities(1, 4, 64, 64)),
+        "MLPDiscriminator": dict(cfg=dict(in_channels=10, hidden_channels=16), input=(4, 10)),
+        "PatchDiscriminator": dict(cfg=dict(base_channels=8), input=(1, 3, 64, 64)),
+        "PixelDADiscriminator": dict(cfg=dict(channels=(8, 16, 32, 64), image_size=32), input=(2, 3, 32, 32)),
+        "SelfInformationDiscriminator": dict(
+            cfg=dict(in_channels=4, discriminator=dict(type="FCDiscriminator", base_channels=8)),
+            input=probabilities(1, 4, 64, 64),
+        ),
+    },
+    "generators": {
+        "DiscoGANGenerator": dict(cfg=dict(base_channels=8), input=(1, 3, 64, 64)),
+        "PixelDAGenerator": dict(cfg=dict(num_res_blocks=1, base_channels=8, image_size=32), input=(2, 3, 32, 32)),
+        "ResnetGenerator": dict(cfg=dict(base_channels=8, num_blocks=1), input=(1, 3, 32, 32)),
+        "UnetGenerator": dict(cfg=dict(num_downs=5, base_channels=8), input=(2, 3, 32, 32)),
+    },
+}
+
+REGISTRIES = {"backbones": BACKBONES, "heads": HEADS, "discriminators": DISCRIMINATORS, "generators": GENERATORS}
+
+
+def registered_entries() -> list[tuple[str, str]]:
+    return [(kind, name) for kind, registry in REGISTRIES.items() for name in registry.names()]
+
+
+def tensors(output: Any) -> list[torch.Tensor]:
+    """Every tensor in a (nested) output: a tensor, a list/tuple of them, or a dict."""
+    if isinstance(output, torch.Tensor):
+        return [output]
+    if isinstance(output, (list, tuple)):
+        return [t for item in output for t in tensors(item)]
+    if isinstance(output, dict):
+        return [t for item in output.values() for t in tensors(item)]
+    return []
+
+
+def build(kind: str, name: str, seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    return REGISTRIES[kind].build(dict(type=name, **TINY_CONFIGS[kind][name]["cfg"]))
+
+
+def make_input(kind: str, name: str) -> torch.Tensor:
+    torch.manual_seed(123)
+    spec = TINY_CONFIGS[kind][name]["input"]
+    return spec() if callable(spec) else torch.randn(*spec)
+
+
+@pytest.mark.parametrize("kind,name", registered_entries(), ids=lambda value: str(value))
+def test_component_contract(kind: str, name: str):
+    cls = REGISTRIES[kind].get(name)
+    if name not in TINY_CONFIGS[kind]:
+        if not cls.__module__.startswith("dareg."):
+            pytest.skip(f"{name} comes from a plugin ({cls.__module__}) without a row here")
+        pytest.fail(
+            f"{kind[:-1]} '{name}' ({cls.__module__}) is registered but has no tiny config: add a row "
+            f"TINY_CONFIGS['{kind}']['{name}'] = dict(cfg=..., input=...) in tests/test_models/test_contracts.py"
+        )
+    module = build(kind, name, seed=0).train()
+    x = make_input(kind, name)
+
+    outputs = tensors(module(x))
+    assert outputs, f"{name}.forward returned no tensor"
+    assert all(torch.isfinite(t).all() for t in outputs), f"{name}: NaN or inf in the outputs"
+    sum(t.float().mean() for t in outputs).backward()
+    trainable = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+    assert trainable, f"{name} has no trainable parameter"
+    with_grad = [n for n, p in trainable if p.grad is not None]
+    assert with_grad, f"{name}: no trainable parameter received a gradient"
+    assert all(torch.isfinite(p.grad).all() for _, p in trainable if p.grad is not None), f"{name}: NaN gradient"
+
+    copy = build(kind, name, seed=1)
+    copy.load_state_dict(module.state_dict())
+    module.eval()
+    copy.eval()
+    with torch.no_grad():
+        torch.manual_seed(7)
+        expected = tensors(module(x))
+        torch.manual_seed(7)
+        actual = tensors(copy(x))
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected):
+        torch.testing.assert_close(a, e)
