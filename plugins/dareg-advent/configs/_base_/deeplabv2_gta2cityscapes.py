@@ -14,7 +14,9 @@ model = dict(
     segmentor=dict(
         type="MultiLevelSegmentor",
         # ImageNet-only DeepLab initialisation of ADVENT's release; a local file, never downloaded
-        backbone=dict(type="DeepLabV2ResNet", depth=101, pretrained="checkpoints/DeepLab_resnet_pretrained_imagenet.pth"),
+        backbone=dict(
+            type="DeepLabV2ResNet", depth=101, pretrained="checkpoints/DeepLab_resnet_pretrained_imagenet.pth"
+        ),
         head=dict(type="ASPPClassifier", num_classes=19, num_branches=4),
         auxiliary_head=dict(type="ASPPClassifier", num_classes=19, num_branches=4),
         loss_weights=(0.1, 1.0),
