@@ -1,21 +1,18 @@
 """Sphinx extension: list the config files of a method, as they exist when the docs are built.
 
 ``.. dareg-configs:: configs/adaptseg/*.py configs/demo/adaptseg_*.py`` renders one bullet per
-matching file (paths relative to the repository root): the path, the description in the file's
-leading comment block, and the commands found there as a literal block. A pattern that matches
+matching file (paths relative to the repository root): the path and, verbatim, the file's leading
+comment block, where dareg's configs say what they run, the published numbers and the commands. A pattern that matches
 nothing is reported in the page, so a method page never lists configs that do not exist.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
-
-_COMMAND = re.compile(r"^(python|bash|srun|sbatch|torchrun|pip|dareg)\b")
 
 
 def repository_root(srcdir: str | Path) -> Path:
@@ -23,22 +20,14 @@ def repository_root(srcdir: str | Path) -> Path:
     return Path(srcdir).resolve().parent
 
 
-def config_header(path: Path) -> tuple[str, list[str]]:
-    """The description and the commands of a config's leading ``#`` comment block."""
-    text, commands = [], []
+def config_header(path: Path) -> str:
+    """The leading ``#`` comment block of a config (what it runs and how), without the ``#``."""
+    lines = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.startswith("#"):
             break
-        body = line.lstrip("#").strip()
-        command = body.split(":", 1)[-1].strip() if not _COMMAND.match(body) else body
-        if _COMMAND.match(command):
-            commands.append(re.split(r"\s{2,}\(", command)[0].strip())
-            before = body[: body.find(command)].strip() if command != body else ""
-            if before:
-                text.append(before)
-        elif body:
-            text.append(body)
-    return " ".join(text), commands
+        lines.append(line[2:] if line.startswith("# ") else line[1:])
+    return "\n".join(lines).strip("\n")
 
 
 def find_configs(root: Path, patterns: list[str]) -> tuple[list[Path], list[str]]:
@@ -69,15 +58,11 @@ class ConfigListDirective(SphinxDirective):
             for path in found:
                 self.env.note_dependency(str(path))
                 relative = path.relative_to(root).as_posix()
-                description, commands = config_header(path)
+                header = config_header(path)
                 item = nodes.list_item()
-                paragraph = nodes.paragraph()
-                paragraph += nodes.literal(relative, relative)
-                if description:
-                    paragraph += nodes.Text(": " + description)
-                item += paragraph
-                for command in commands:
-                    item += nodes.literal_block(command, command, language="bash")
+                item += nodes.paragraph("", "", nodes.literal(relative, relative))
+                if header:
+                    item += nodes.literal_block(header, header, language="text")
                 bullets += item
             result.append(bullets)
         if empty:
