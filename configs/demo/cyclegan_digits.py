@@ -23,7 +23,7 @@ param_scheduler = dict(
     discriminators=dict(constant_steps=300, end=max_iters),
 )
 train_cfg = dict(max_iters=max_iters)
-val_dataloader = val_evaluator = test_dataloader = test_evaluator = None  # no translation metric
+val_cfg = val_dataloader = val_evaluator = test_cfg = test_dataloader = test_evaluator = None  # no metric
 default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=300))
 custom_hooks = [
     dict(type="RandomStateHook"),

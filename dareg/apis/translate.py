@@ -235,7 +235,7 @@ def dataset_items(translator: Translator, dataset_cfg: dict) -> list[tuple[str, 
 
 def config_entry(cfg: Config, key: str) -> dict:
     """The dataset config at dotted ``key`` of ``cfg`` (e.g. ``train_dataloader.dataset.source``)."""
-    node = cfg
+    node = cfg.to_dict() if isinstance(cfg, Config) else cfg
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
             known = sorted(node) if isinstance(node, dict) else type(node).__name__

@@ -10,6 +10,6 @@ __all__ = ["BaseImageDataset", "DomainPairDataset", "StreamKey", "StreamSampler"
 from dareg.datasets import digits  # noqa: E402,F401  (registers the digit datasets)
 from dareg.datasets.synthetic import SyntheticStreetDataset  # noqa: E402,F401
 from dareg.datasets.translated import TranslatedImageDataset  # noqa: E402,F401
-from dareg.datasets.unpaired import UnpairedImageDataset  # noqa: E402,F401
+from dareg.datasets.unpaired import SideBySideImageDataset, UnpairedImageDataset  # noqa: E402,F401
 from dareg.datasets.gta5 import GTA5Dataset  # noqa: E402,F401
 from dareg.datasets.cityscapes import CityscapesDataset  # noqa: E402,F401

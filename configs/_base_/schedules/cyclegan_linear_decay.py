@@ -13,7 +13,5 @@ param_scheduler = dict(
     discriminators=dict(type="LinearDecayLR", constant_steps=max_iters // 2, begin=0, end=max_iters, by_epoch=False),
 )
 train_cfg = dict(type="ResumableIterBasedTrainLoop", max_iters=max_iters)
-# Translation has no validation metric: configs built on labelled datasets set their val/test
-# dataloaders and evaluators to None.
-val_cfg = None
-test_cfg = None
+# Translation has no validation metric: configs set val_cfg / test_cfg and, on labelled datasets, their
+# val/test dataloaders and evaluators to None.
