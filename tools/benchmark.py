@@ -27,6 +27,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"), help="size of synthetic images")
     parser.add_argument("--batch-size", type=int, help="per-domain batch size")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs (separate processes)")
+    parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config keys")
     parser.add_argument("--data", action="store_true", help="benchmark the data pipeline instead")
@@ -41,6 +42,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     if args.data:
         from dareg.utils.data_benchmark import benchmark_data, format_data_results
 

@@ -230,6 +230,8 @@ class IterationTimes:
     data: list[float] = field(default_factory=list)
     step: list[float] = field(default_factory=list)
     baseline: list[float] = field(default_factory=list)
+    step_cpu: list[float] = field(default_factory=list)
+    baseline_cpu: list[float] = field(default_factory=list)
     images: int = 0
 
 
@@ -254,7 +256,7 @@ class _IterationEnd(Hook):
         self.baseline_step: Callable | None = None
         self.device = torch.device("cpu")
         self._last_end: float | None = None
-        self._start = 0.0
+        self._start = self._start_cpu = 0.0
 
     def before_train(self, runner: Any) -> None:
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
@@ -267,6 +269,7 @@ class _IterationEnd(Hook):
     def start(self, data_batch: Any) -> None:
         synchronize(self.device)
         self._start = time.perf_counter()
+        self._start_cpu = time.process_time()
         self.times.data.append(self._start - (self._last_end or self._start))
         self.times.images = count_images(data_batch)
 
@@ -274,12 +277,14 @@ class _IterationEnd(Hook):
         synchronize(self.device)
         end = time.perf_counter()
         self.times.step.append(end - self._start)
+        self.times.step_cpu.append(time.process_time() - self._start_cpu)
         if self.baseline_step is not None:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             self.baseline_step(data_batch)
             synchronize(self.device)
             end = time.perf_counter()
             self.times.baseline.append(end - start)
+            self.times.baseline_cpu.append(time.process_time() - start_cpu)
         self._last_end = end
 
 
@@ -345,6 +350,16 @@ def plain_optimizers(cfg: Config, model: torch.nn.Module) -> dict[str, torch.opt
 # --- results --------------------------------------------------------------------------------------
 
 
+def overhead(framework: Sequence[float], baseline: Sequence[float]) -> dict[str, float]:
+    """Framework / baseline: statistics of the per-iteration ratios, the ratio of medians and of minima."""
+    ratios = [f / b for f, b in zip(framework, baseline) if b > 0]
+    return dict(
+        summarize(ratios),
+        of_medians=statistics.median(framework) / statistics.median(baseline),
+        of_minima=min(framework) / min(baseline),
+    )
+
+
 def summarize(values: Sequence[float]) -> dict[str, float]:
     """Median, inter-quartile range, min and max."""
     if not values:
@@ -366,8 +381,11 @@ class BenchmarkReport:
     notes: list[str]
     data: dict[str, float]
     step: dict[str, float]
+    step_cpu: dict[str, float] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
+    baseline_cpu: dict[str, float] = field(default_factory=dict)
     overhead_ratio: dict[str, float] = field(default_factory=dict)
+    overhead_ratio_cpu: dict[str, float] = field(default_factory=dict)
     memory: dict[str, Any] = field(default_factory=dict)
 
     def format(self) -> str:
@@ -392,18 +410,21 @@ class BenchmarkReport:
         ]
         text = "\n".join(lines) + "\n"
         text += row("framework step", self.step)
+        text += row("  (CPU time)", self.step_cpu, images=False)
         text += row("data loading (wait)", self.data, images=False)
         if self.step and self.data:
             total = self.step["median"] + self.data["median"]
             compute, data = 100 * self.step["median"] / total, 100 * self.data["median"] / total
             text += f"{'split':<22}compute {compute:.1f}%  data {data:.1f}%\n"
         text += row("plain PyTorch step", self.baseline)
-        if self.overhead_ratio:
-            r = self.overhead_ratio
-            text += (
-                f"framework / baseline: {r['median']:.4f} ({100 * (r['median'] - 1):+.2f}%), "
-                f"IQR {r['iqr']:.4f}, ratio of medians {r['of_medians']:.4f}\n"
-            )
+        text += row("  (CPU time)", self.baseline_cpu, images=False)
+        for label, r in (("wall", self.overhead_ratio), ("CPU", self.overhead_ratio_cpu)):
+            if r:
+                text += (
+                    f"framework / baseline ({label}): median of pairs {r['median']:.4f} "
+                    f"({100 * (r['median'] - 1):+.2f}%), IQR {r['iqr']:.4f}; of medians {r['of_medians']:.4f}; "
+                    f"of minima {r['of_minima']:.4f}\n"
+                )
         if self.memory:
             m = self.memory
             text += f"peak memory ({m['kind']}): framework {m['framework'] / 2**20:.1f} MiB"
@@ -503,11 +524,13 @@ def benchmark_training(
         notes=notes,
         data=summarize(times.data[warmup:]),
         step=summarize(times.step[warmup:]),
+        step_cpu=summarize(times.step_cpu[warmup:]),
     )
     if baseline:
         report.baseline = summarize(times.baseline[warmup:])
-        ratios = [s / b for s, b in zip(times.step[warmup:], times.baseline[warmup:])]
-        report.overhead_ratio = dict(summarize(ratios), of_medians=report.step["median"] / report.baseline["median"])
+        report.baseline_cpu = summarize(times.baseline_cpu[warmup:])
+        report.overhead_ratio = overhead(times.step[warmup:], times.baseline[warmup:])
+        report.overhead_ratio_cpu = overhead(times.step_cpu[warmup:], times.baseline_cpu[warmup:])
     if memory and child_args:
         kind, framework = _child_peak(child_args, "framework")
         report.memory = {"kind": kind, "framework": framework}

@@ -89,5 +89,5 @@ def test_data_benchmark_times_both_pipelines_on_tiny_images():
     shapes = (("GTA5", (96, 64), (48, 32), True), ("Cityscapes", (96, 48), (48, 24), False))
     results = benchmark_data(count=2, repeats=1, shapes=shapes)
     assert [r.dataset for r in results] == ["GTA5", "Cityscapes"]
-    assert all(len(r.dareg) == 2 and len(r.pil) == 2 for r in results)
-    assert "speed-up" in format_data_results(results)
+    assert all(len(r.dareg) == 2 and len(r.pil) == 2 and len(r.pil_uint8) == 2 for r in results)
+    assert "PIL uint8" in format_data_results(results)
