@@ -8,6 +8,8 @@ import torch
 
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = PLUGIN_ROOT / "configs"
+#: The dareg checkout the plugin lives in (its configs inherit dareg's).
+DAREG_ROOT = PLUGIN_ROOT.parents[1]
 
 #: A multi-level segmentor small enough for CPU tests (timm's 0.4M-parameter test ResNet).
 TINY_SEGMENTOR = dict(

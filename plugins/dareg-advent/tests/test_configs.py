@@ -1,9 +1,8 @@
-"""The plugin's configs: the demo ones train for two iterations, the GTA5 -> Cityscapes ones build.
+"""The plugin's configs: the demo ones train for two iterations, the others build and follow the reference.
 
 Configs are loaded exactly as ``tools/train.py`` loads them (from a dareg checkout: their ``_base_``
-paths point into dareg's ``configs/``), then shrunk (tiny images, few samples, two iterations, and
-timm's 0.4M-parameter test ResNet in place of DeepLab-v2 ResNet-50) so that training runs on a CPU
-in seconds. The timm config keeps its own ResNet-18.
+paths point into dareg's ``configs/``), then shrunk (32x64 images, two samples per domain, two
+iterations) so that training runs on a CPU in seconds.
 """
 
 from __future__ import annotations
@@ -13,19 +12,20 @@ from pathlib import Path
 
 import pytest
 import torch
-from advent_helpers import CONFIG_DIR
+from advent_helpers import CONFIG_DIR, DAREG_ROOT
 from dareg.apis import apply_run_options, train
 from dareg.engine.optimizers.multi_optim_wrapper_constructor import MultiOptimWrapperConstructor
 from dareg.registry import MODELS
 from dareg.utils.config import check_config_types, load_config
 from mmengine.config import Config
 
-DEMO_CONFIGS = ["minent_synthetic.py", "advent_synthetic.py", "advent_synthetic_timm.py"]
+DEMO_CONFIGS = ["minent_synthetic.py", "advent_synthetic.py"]
+SWAPPED_CONFIGS = ["advent_synthetic_deeplabv2.py"]
 GTA_CONFIGS = ["minent_gta2cityscapes.py", "advent_gta2cityscapes.py"]
 
 
 def test_every_config_is_tested():
-    assert sorted(p.name for p in CONFIG_DIR.glob("*.py")) == sorted(DEMO_CONFIGS + GTA_CONFIGS)
+    assert sorted(p.name for p in CONFIG_DIR.glob("*.py")) == sorted(DEMO_CONFIGS + SWAPPED_CONFIGS + GTA_CONFIGS)
 
 
 def shrink(cfg: Config, work_dir: Path) -> None:
@@ -40,8 +40,6 @@ def shrink(cfg: Config, work_dir: Path) -> None:
     cfg.default_hooks.logger.interval = 1
     cfg.default_hooks.checkpoint.interval = 2
     cfg.log_level = "WARNING"
-    if cfg.model.segmentor.backbone.type == "DeepLabV2ResNet":
-        cfg.model.segmentor.backbone = dict(type="TimmBackbone", model_name="test_resnet", output_stride=8)
     apply_run_options(cfg, str(work_dir / "config.py"), work_dir=str(work_dir))
 
 
@@ -58,6 +56,34 @@ def test_demo_config_trains_two_iterations(name, tmp_path):
     for key in expected:
         assert math.isfinite(hub.get_scalar(f"train/{key}").current()), key
     assert 0.0 <= hub.get_scalar("val/mIoU").current() <= 100.0
+
+
+def test_demo_configs_differ_from_dareg_adaptsegnet_demo_only_in_the_method():
+    base = load_config(str(DAREG_ROOT / "configs/demo/adaptseg_synthetic.py"))
+    advent = load_config(str(CONFIG_DIR / "advent_synthetic.py"))
+    minent = load_config(str(CONFIG_DIR / "minent_synthetic.py"))
+    assert advent.model.type == "AdvEnt" and minent.model.type == "MinEnt"
+    assert {k: v for k, v in advent.model.items() if k != "type"} == {
+        k: v for k, v in base.model.items() if k != "type"
+    }
+    assert minent.model.segmentor == base.model.segmentor
+    assert (
+        minent.optim_wrapper.segmentor == base.optim_wrapper.segmentor and "discriminators" not in minent.optim_wrapper
+    )
+    assert minent.train_cfg == base.train_cfg == advent.train_cfg
+
+
+def test_swapped_backbone_config_builds_deeplabv2_with_heads_sized_from_it():
+    cfg = load_config(str(CONFIG_DIR / "advent_synthetic_deeplabv2.py"))
+    check_config_types(cfg)
+    assert cfg.model.segmentor.backbone == dict(type="DeepLabV2ResNet", depth=50)
+    assert cfg.model.data_preprocessor == dict(
+        type="DomainDataPreprocessor", mean=[104.00698793, 116.66876762, 122.67891434]
+    )
+    model = MODELS.build(cfg.model)
+    assert (model.segmentor.auxiliary_head.in_channels, model.segmentor.head.in_channels) == (1024, 2048)
+    aux, main = model.forward_tensor(torch.zeros(1, 3, 33, 65))
+    assert main.shape[:2] == aux.shape[:2] == (1, 8)
 
 
 @pytest.mark.parametrize("name", GTA_CONFIGS)
