@@ -1,12 +1,15 @@
 """Hooks dareg adds to mmengine's."""
 
 from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError
+from dareg.engine.hooks.memory_hooks import ActivationCheckpointHook, ChannelsLastHook
 from dareg.engine.hooks.random_state_hook import RandomStateHook
 from dareg.engine.hooks.rank_consistency_hook import RankConsistencyHook, RankDivergenceError
 from dareg.engine.hooks.strict_load_hook import CheckpointMismatchError, StrictLoadHook
 from dareg.engine.hooks.translation_visualization_hook import TranslationVisualizationHook
 
 __all__ = [
+    "ActivationCheckpointHook",
+    "ChannelsLastHook",
     "CheckpointMismatchError",
     "FiniteLossHook",
     "NonFiniteLossError",
