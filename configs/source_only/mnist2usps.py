@@ -1,0 +1,9 @@
+# Source-only LeNet, mnist -> usps (ADDA's source network and pre-training schedule, evaluated on the
+# target test split). ADDA reports source-only 75.2.
+#   python tools/train.py configs/source_only/mnist2usps.py
+_base_ = [
+    "../_base_/datasets/mnist2usps.py",
+    "../_base_/models/lenet_source_only.py",
+    "../_base_/schedules/source_only_digits.py",
+    "../_base_/default_runtime.py",
+]
