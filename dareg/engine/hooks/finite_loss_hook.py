@@ -81,8 +81,10 @@ class FiniteLossHook(Hook):
         if not self.check_weights_before_save:
             return
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        # only the saving rank gets here (no collective: the other ranks never call this hook); under
+        # data parallelism every rank holds the same weights, so its check speaks for all of them
         bad = non_finite_items(dict(model.state_dict()))
-        if not self._any_rank(bool(bad)):
+        if not bad:
             return
         names = sorted(bad)
         iteration = checkpoint.get("meta", {}).get("iter", runner.iter)

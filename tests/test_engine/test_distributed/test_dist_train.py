@@ -70,8 +70,10 @@ def write_config(tmp_path, model: str) -> str:
         tmp_path / "work",
         model=dict(type=model),
         train_cfg=dict(type="ResumableIterBasedTrainLoop", max_iters=MAX_ITERS),
-        custom_hooks=[
+        custom_hooks=[  # dareg's default hooks (their collectives must not deadlock), and the checks
             dict(type="RandomStateHook"),
+            dict(type="FiniteLossHook"),
+            dict(type="StrictLoadHook"),
             dict(type="RankConsistencyHook", interval=1),
             dict(type="DumpRankStateHook"),
         ],
