@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import os
+import time
 from pathlib import Path
 
 import cv2
@@ -13,6 +14,7 @@ import pytest
 import torch
 from fixtures.digit_files import write_mnist_idx, write_svhn_mat
 from fixtures.segmentation_layouts import write_cityscapes_layout, write_gta5_layout
+from fixtures.tiny_segmentation import register_tiny_segmentor, unregister_tiny_segmentor
 from mmengine.config import Config
 
 from dareg.apis import train
@@ -30,10 +32,12 @@ SMALL_PIPELINE = [
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models run faster on one thread (and do not fight other processes for the cores)."""
+def fast_runner(monkeypatch):
+    """Tiny models run faster on one thread (and do not fight other processes for the cores), and the
+    Runner's config dump skips mmengine's yapf pretty-printing (seconds per config, most of these tests)."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
+    monkeypatch.setattr(Config, "pretty_text", property(lambda self: f"cfg = {self.to_dict()!r}\n"))
     yield
     torch.set_num_threads(threads)
 
@@ -58,6 +62,20 @@ def redirect(node, roots: dict[str, str]) -> None:
             redirect(value, roots)
 
 
+def shrink_images(node) -> None:
+    """Resize to at most 64x32 and crop at most 24 pixels, wherever a pipeline says more."""
+    if isinstance(node, dict):
+        if node.get("type") == "Resize" and max(node["scale"]) > 64:
+            node["scale"] = (64, 32)
+        if node.get("type") == "RandomCrop":
+            node["size"] = 24
+        for value in node.values():
+            shrink_images(value)
+    elif isinstance(node, list):
+        for value in node:
+            shrink_images(value)
+
+
 def shrink(model: dict) -> None:
     for key in ("generator", "generator_b2a"):
         if key in model:
@@ -76,8 +94,10 @@ def shrink(model: dict) -> None:
 def tiny_run(path: str, work_dir: Path, roots: dict[str, str], batch_size: int = 2, **edits) -> Config:
     cfg = load_config(str(CONFIGS / path)).to_dict()
     redirect(cfg, roots)
+    shrink_images(cfg)
     shrink(cfg["model"])
     cfg["work_dir"] = str(work_dir)
+    cfg["experiment_name"] = f"{work_dir.name}_{time.time_ns()}"  # runners built within a second stay apart
     cfg["train_dataloader"].update(batch_size=batch_size, num_workers=0, persistent_workers=False)
     for key in ("val_dataloader", "test_dataloader"):
         if cfg.get(key):
@@ -130,18 +150,15 @@ def test_cyclegan_horse2zebra_layout(tmp_path):
     tiny_run("cyclegan/horse2zebra.py", tmp_path / "work", {"data/horse2zebra": str(root)}, **pipeline_edit)
 
 
-def test_cyclegan_gta2cityscapes(tmp_path):
-    roots = {
+def street_roots(tmp_path: Path) -> dict[str, str]:
+    return {
         "data/gta5": write_gta5_layout(tmp_path / "gta5", n=2, size=(64, 32)),
         "data/cityscapes": write_cityscapes_layout(tmp_path / "cityscapes", n=2, size=(64, 32)),
     }
-    edits = {
-        f"train_dataloader.dataset.{domain}.pipeline": [
-            dict(type="LoadImageFromFile"), dict(type="RandomCrop", size=24), dict(type="PackInputs")
-        ]
-        for domain in ("source", "target")
-    }
-    tiny_run("cyclegan/gta2cityscapes.py", tmp_path / "work", roots, **edits)
+
+
+def test_cyclegan_gta2cityscapes(tmp_path):
+    tiny_run("cyclegan/gta2cityscapes.py", tmp_path / "work", street_roots(tmp_path))
 
 
 def test_discogan_edges2shoes(tmp_path):
@@ -180,3 +197,28 @@ def test_cycada_digit_stages_chain(tmp_path):
 def test_stage_b_without_stage_a_says_what_to_do(tmp_path, path):
     with pytest.raises(FileNotFoundError, match="Train CyCADA stage \\(a\\) first"):
         tiny_run(path, tmp_path / "b", digit_roots(tmp_path))
+
+
+@pytest.fixture
+def tiny_segmentor():
+    register_tiny_segmentor()
+    yield dict(type="TinySegmentor", num_classes=19)
+    unregister_tiny_segmentor()
+
+
+def test_cycada_segmentation_stages_chain(tmp_path, tiny_segmentor):
+    """The three GTA5 -> Cityscapes stages with a tiny segmentor in place of DeepLab-v2 (same wiring)."""
+    roots = street_roots(tmp_path)
+    tiny_run("cycada/gta2cityscapes_stage_a_source_only.py", tmp_path / "a", roots,
+             **{"model.task_model": tiny_segmentor})
+    roots["work_dirs/cycada_gta2cityscapes_a/iter_150000.pth"] = str(tmp_path / "a" / "iter_2.pth")
+    cfg_b = tiny_run("cycada/gta2cityscapes_stage_b_cycada.py", tmp_path / "b", roots, batch_size=1,
+                     **{"model.task_model": tiny_segmentor})
+    translator = build_translator(cfg_b, str(tmp_path / "b" / "iter_2.pth"), "a2b")
+    out = tmp_path / "gta5_cityscapes_style"
+    dataset_cfg = config_entry(cfg_b, "train_dataloader.dataset.source")
+    assert translate_dataset(translator, dataset_cfg, str(out), progress=False).written == 2
+    assert sorted(os.listdir(out / "images")) == sorted(os.listdir(tmp_path / "gta5" / "images"))
+    roots["data/gta5_cityscapes_style"] = str(out)
+    tiny_run("cycada/gta2cityscapes_stage_c_adaptsegnet.py", tmp_path / "c", roots, batch_size=1,
+             **{"model.segmentor": tiny_segmentor, "model.lambda_adv": 0.001})
