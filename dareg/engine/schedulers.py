@@ -2,11 +2,11 @@
 
 ``LinearDecayLR`` is CycleGAN's schedule (Zhu et al., ICCV 2017; reference ``networks.get_scheduler``
 with ``lr_policy="linear"``): the learning rate stays at its initial value for ``n_epochs`` epochs
-(100) and then decays linearly towards 0 over ``n_epochs_decay`` more (100). The reference's factor
-at epoch ``e`` (0-based) is ``1 - max(0, e + 1 - n_epochs) / (n_epochs_decay + 1)``; dareg's is the
-closed form ``1 - max(0, t - constant_steps) / (end - begin - constant_steps)`` at step ``t`` since
-``begin``, which reaches exactly 0 at ``end`` (the first step after training) instead of
-``1 / (n_epochs_decay + 1)`` at the last epoch.
+(100) and then decays linearly towards 0 over ``n_epochs_decay`` more (100): the factor at epoch ``e``
+(0-based) is ``1 - max(0, e + 1 - n_epochs) / (n_epochs_decay + 1)``, so the last epoch trains with
+``1 / (n_epochs_decay + 1)`` of the initial rate. ``LinearDecayLR`` computes exactly this factor at step
+``t`` since ``begin``, with ``n_epochs = constant_steps`` and ``n_epochs_decay = end - begin -
+constant_steps``, in epochs or (``by_epoch=False``) iterations.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from dareg.registry import PARAM_SCHEDULERS
 
 
 class LinearDecayParamScheduler(_ParamScheduler):
-    """Keep a parameter at its initial value for ``constant_steps``, then decay it linearly to
-    ``eta_min`` at ``end``.
+    """Keep a parameter at its initial value for ``constant_steps``, then decay it linearly towards
+    ``eta_min``, which it would reach one step after ``end`` (CycleGAN's rule).
 
     Args:
         optimizer: Wrapped optimizer.
@@ -28,7 +28,7 @@ class LinearDecayParamScheduler(_ParamScheduler):
             counted from ``begin``.
         eta_min: Value reached at ``end``. Defaults to 0.
         begin: First step of the schedule. Defaults to 0.
-        end: Step at which the value reaches ``eta_min``; must be finite. Defaults to INF (error).
+        end: First step after the schedule; must be finite. Defaults to INF (error).
         last_step: See mmengine's schedulers. Defaults to -1.
         by_epoch: Count epochs instead of iterations. Defaults to True.
         verbose: Print every update. Defaults to False.
@@ -55,23 +55,31 @@ class LinearDecayParamScheduler(_ParamScheduler):
             )
         self.constant_steps = int(constant_steps)
         self.eta_min = float(eta_min)
-        super().__init__(optimizer, param_name, begin=begin, end=end, last_step=last_step, by_epoch=by_epoch,
-                         verbose=verbose)
+        super().__init__(
+            optimizer, param_name, begin=begin, end=end, last_step=last_step, by_epoch=by_epoch, verbose=verbose
+        )
 
     @classmethod
-    def build_iter_from_epoch(cls, *args, constant_steps: int, begin=0, end=INF, by_epoch=True, epoch_length=None,
-                              **kwargs):
+    def build_iter_from_epoch(
+        cls, *args, constant_steps: int, begin=0, end=INF, by_epoch=True, epoch_length=None, **kwargs
+    ):
         """Build an iteration-based instance from an epoch-based config."""
         if not by_epoch or not epoch_length:
             raise ValueError("convert_to_iter_based needs by_epoch=True and a positive epoch_length")
         end = end if end == INF else int(end * epoch_length)
-        return cls(*args, constant_steps=int(constant_steps * epoch_length), begin=int(begin * epoch_length),
-                   end=end, by_epoch=False, **kwargs)
+        return cls(
+            *args,
+            constant_steps=int(constant_steps * epoch_length),
+            begin=int(begin * epoch_length),
+            end=end,
+            by_epoch=False,
+            **kwargs,
+        )
 
     def factor(self, step: int) -> float:
-        """Fraction of the way from ``eta_min`` to the initial value at ``step`` steps after ``begin``."""
+        """Fraction of the initial value (above ``eta_min``) at ``step`` steps after ``begin``."""
         decay_steps = self.end - self.begin - self.constant_steps
-        return 1.0 - min(1.0, max(0, step - self.constant_steps) / decay_steps)
+        return 1.0 - min(1.0, max(0, step + 1 - self.constant_steps) / (decay_steps + 1))
 
     def _get_value(self) -> list[float]:
         factor = self.factor(self.last_step)
@@ -80,7 +88,9 @@ class LinearDecayParamScheduler(_ParamScheduler):
 
 @PARAM_SCHEDULERS.register_module()
 class LinearDecayLR(LRSchedulerMixin, LinearDecayParamScheduler):
-    """CycleGAN's learning-rate schedule: constant, then linear decay to ``eta_min`` (0) at ``end``.
+    """CycleGAN's learning-rate schedule: constant for ``constant_steps``, then linear decay towards
+    ``eta_min`` (0); the last step before ``end`` trains with ``1 / (end - begin - constant_steps + 1)``
+    of the initial rate, as in the reference.
 
     Config pattern (CycleGAN: 200 epochs, decay over the last 100)::
 
@@ -97,7 +107,7 @@ class LinearDecayLR(LRSchedulerMixin, LinearDecayParamScheduler):
         constant_steps: Steps at the initial learning rate, counted from ``begin``.
         eta_min: Learning rate at ``end``. Defaults to 0.
         begin: First step. Defaults to 0.
-        end: Step at which the learning rate reaches ``eta_min``.
+        end: First step after the schedule (the end of training).
         last_step: See mmengine's schedulers. Defaults to -1.
         by_epoch: Count epochs. Defaults to True.
         verbose: Print every update. Defaults to False.
