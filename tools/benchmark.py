@@ -27,6 +27,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"), help="size of synthetic images")
     parser.add_argument("--batch-size", type=int, help="per-domain batch size")
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs (separate processes)")
+    parser.add_argument("--channels-last", action="store_true", help="add ChannelsLastHook")
+    parser.add_argument("--activation-checkpoint", nargs="+", metavar="MODULE", help="add ActivationCheckpointHook")
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config keys")
@@ -60,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     from dareg.utils.config import load_config
 
     cfg = load_config(args.config, args.cfg_options)
+    hooks = list(cfg.get("custom_hooks") or [])
+    if args.channels_last:
+        hooks.append(dict(type="ChannelsLastHook"))
+    if args.activation_checkpoint:
+        hooks.append(dict(type="ActivationCheckpointHook", modules=args.activation_checkpoint))
+    cfg.custom_hooks = hooks
     options = dict(amp=args.amp, synthetic=args.synthetic, input_size=args.input_size, batch_size=args.batch_size)
     if args.only:
         peak = run_memory_child(cfg, args.only, args.warmup, args.iters, **options)

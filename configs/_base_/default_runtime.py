@@ -22,6 +22,8 @@ custom_hooks = [
     dict(type="FiniteLossHook"),
     # StrictLoadHook: load_from / --resume of a checkpoint from another config fails, listing the keys.
     dict(type="StrictLoadHook"),
+    # LogHistoryLimitHook: mmengine's logged-scalar histories grow (and cost) with every iteration; cap them.
+    dict(type="LogHistoryLimitHook", max_length=1000),
 ]
 
 env_cfg = dict(

@@ -1,6 +1,7 @@
 """Hooks dareg adds to mmengine's."""
 
 from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError
+from dareg.engine.hooks.log_history_hook import LogHistoryLimitHook
 from dareg.engine.hooks.memory_hooks import ActivationCheckpointHook, ChannelsLastHook
 from dareg.engine.hooks.random_state_hook import RandomStateHook
 from dareg.engine.hooks.rank_consistency_hook import RankConsistencyHook, RankDivergenceError
@@ -12,6 +13,7 @@ __all__ = [
     "ChannelsLastHook",
     "CheckpointMismatchError",
     "FiniteLossHook",
+    "LogHistoryLimitHook",
     "NonFiniteLossError",
     "RandomStateHook",
     "RankConsistencyHook",

@@ -38,6 +38,16 @@ def non_finite_items(values: dict[str, Any]) -> dict[str, float]:
     return bad
 
 
+def all_finite(values: dict[str, Any]) -> bool:
+    """Whether every floating value is finite, with one device synchronisation for all tensors."""
+    tensors = [v.detach().reshape(-1).float() for v in values.values() if isinstance(v, torch.Tensor)]
+    tensors = [t for t in tensors if t.numel()]
+    numbers_ok = all(math.isfinite(v) for v in values.values() if isinstance(v, float))
+    return numbers_ok and (
+        not tensors or bool(torch.isfinite(torch.cat([t.to(tensors[0].device) for t in tensors])).all())
+    )
+
+
 @HOOKS.register_module()
 class FiniteLossHook(Hook):
     """Stop training with a clear error when a loss becomes NaN or infinite.
@@ -66,7 +76,7 @@ class FiniteLossHook(Hook):
 
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
         losses = {k: v for k, v in outputs.items() if self.loss_key in k} if isinstance(outputs, dict) else {}
-        bad = non_finite_items(losses)
+        bad = non_finite_items(losses) if not all_finite(losses) else {}
         if not self._any_rank(bool(bad)):
             return
         iteration = runner.iter + 1
