@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from fixtures.translation import ChangeRecorder, random_pair_batch
+from fixtures.translation import ChangeRecorder, random_pair_batch, single_thread
 
 from dareg.registry import ALGORITHMS
 
@@ -101,3 +101,9 @@ def test_cycle_losses_fall_on_a_tiny_problem():
         last = model.train_step(batch, recorder.wrappers)
     assert last["loss_cycle_a"] < 0.7 * first["loss_cycle_a"]
     assert last["loss_cycle_b"] < 0.7 * first["loss_cycle_b"]
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    """Every test of this module runs on one thread."""
+    yield from single_thread()

@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 import torch
-from fixtures.translation import ChangeRecorder, random_pair_batch
+from fixtures.translation import ChangeRecorder, random_pair_batch, single_thread
 
 from dareg.algorithms.discogan import DiscoGAN
 from dareg.registry import ALGORITHMS
@@ -77,3 +77,9 @@ def test_outputs_in_unit_range_and_plain_gan_without_feature_matching():
     assert "loss_fm_a2b" not in losses and losses["recon_rate"] == pytest.approx(0.01)
     out = model.predict(torch.rand(1, 3, 64, 64))[0]["translated"]
     assert out.min() >= 0 and out.max() <= 1
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    """Every test of this module runs on one thread."""
+    yield from single_thread()

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from fixtures.translation import single_thread
 
 from dareg.apis.translate import build_translator, translate_dataset
 from dareg.registry import ALGORITHMS, DATASETS
@@ -154,3 +155,9 @@ def test_gta5_translated_next_to_original_labels(tmp_path):
         assert torch.equal(new["data_samples"]["gt_seg"], old["data_samples"]["gt_seg"])  # label_lut applied
         assert new["inputs"].shape == old["inputs"].shape and not torch.equal(new["inputs"], old["inputs"])
         assert new["data_samples"]["metainfo"]["img_path"].startswith(str(out))
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    """Every test of this module runs on one thread."""
+    yield from single_thread()

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import cv2
 import numpy as np
+import pytest
 import torch
-from fixtures.translation import random_pair_batch
+from fixtures.translation import random_pair_batch, single_thread
 from mmengine.visualization import Visualizer
 
 from dareg.engine.hooks.translation_visualization_hook import TranslationVisualizationHook, image_grid
@@ -64,3 +65,9 @@ def test_hook_reaches_tensorboard(tmp_path):
     visualizer.close()
     events = [f for _, _, files in os.walk(tmp_path / "tb") for f in files if f.startswith("events.out.tfevents")]
     assert events
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    """Every test of this module runs on one thread."""
+    yield from single_thread()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from fixtures.translation import single_thread
 
 from dareg.models.generators.discogan_generator import DiscoGANGenerator
 from dareg.models.generators.resnet_generator import ResnetGenerator
@@ -55,8 +56,8 @@ def test_batch_norm_drops_conv_bias_and_init_follows_reference():
     assert net.model[1].bias is None and net.model[-2].bias is not None
     bn = net.model[2]
     assert abs(float(bn.weight.detach().mean()) - 1.0) < 0.02 and float(bn.bias.detach().abs().sum()) == 0.0
-    assert abs(float(net.model[4].weight.std()) - 0.02) < 0.002  # N(0, 0.02)
-    assert float(net.model[-2].bias.abs().sum()) == 0.0
+    assert abs(float(net.model[4].weight.detach().std()) - 0.02) < 0.002  # N(0, 0.02)
+    assert float(net.model[-2].bias.detach().abs().sum()) == 0.0
 
 
 def test_unet_rejects_indivisible_sizes_and_small_depth():
@@ -79,3 +80,9 @@ def test_discogan_generator_reference_widths():
     assert all(c.bias is None for c in convs)
     with pytest.raises(ValueError, match="output_activation"):
         DiscoGANGenerator(output_activation="relu")
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    """Every test of this module runs on one thread."""
+    yield from single_thread()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from fixtures.translation import single_thread
 from torch import nn
 
 from dareg.models.losses import CycleConsistencyLoss, FeatureMatchingLoss, IdentityLoss, SemanticConsistencyLoss
@@ -86,3 +87,9 @@ def test_semantic_consistency_checkpoint_errors(tmp_path):
     torch.save({"state_dict": {"task_model.other.weight": torch.zeros(1)}}, tmp_path / "bad.pth")
     with pytest.raises(RuntimeError, match="does not match"):
         SemanticConsistencyLoss(_PixelClassifier(), checkpoint=str(tmp_path / "bad.pth"))
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    """Every test of this module runs on one thread."""
+    yield from single_thread()

@@ -65,6 +65,7 @@ def test_pool_state_dict_round_trip_resumes_identically():
         pool(torch.zeros(1, 3, 2, 2))
 
 
+@torch.no_grad()
 def test_init_types_follow_reference():
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(16, 64, 3), nn.BatchNorm2d(64), nn.Linear(64, 64), nn.ConvTranspose2d(64, 32, 3))
@@ -83,6 +84,7 @@ def test_init_types_follow_reference():
         init_gan_weights(net, "uniform")
 
 
+@torch.no_grad()
 def test_gan_init_as_mmengine_init_cfg():
     class Net(BaseModule):
         def __init__(self):

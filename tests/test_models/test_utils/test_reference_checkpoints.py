@@ -11,6 +11,7 @@ import functools
 
 import pytest
 import torch
+from fixtures.translation import single_thread
 from torch import nn
 
 from dareg.models.discriminators.patchgan import PatchDiscriminator
@@ -106,3 +107,9 @@ def test_mismatched_options_are_explained(tmp_path):
     torch.save(RefResnetGenerator(ngf=8, n_blocks=2).state_dict(), tmp_path / "g.pth")
     with pytest.raises(RuntimeError, match="num_blocks"):
         load_reference_network(ResnetGenerator(base_channels=8, num_blocks=3), str(tmp_path / "g.pth"))
+
+
+@pytest.fixture(autouse=True)
+def _single_thread():
+    """Every test of this module runs on one thread."""
+    yield from single_thread()
