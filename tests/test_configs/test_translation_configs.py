@@ -123,7 +123,8 @@ def tiny_run(path: str, work_dir: Path, roots: dict[str, str], batch_size: int =
         node[last] = value
     config = Config(cfg)
     runner = train(config)
-    assert runner.iter == 2 and os.path.isfile(work_dir / "iter_2.pth")
+    iterations = cfg["train_cfg"]["max_iters"]
+    assert runner.iter == iterations and os.path.isfile(work_dir / f"iter_{iterations}.pth")
     return config
 
 
@@ -222,3 +223,18 @@ def test_cycada_segmentation_stages_chain(tmp_path, tiny_segmentor):
     roots["data/gta5_cityscapes_style"] = str(out)
     tiny_run("cycada/gta2cityscapes_stage_c_adaptsegnet.py", tmp_path / "c", roots, batch_size=1,
              **{"model.segmentor": tiny_segmentor, "model.lambda_adv": 0.001})
+
+
+def test_cyclegan_resume_is_exact_with_history_pools(tmp_path):
+    """2 + 2 iterations with a resume in between give exactly the weights and pools of 4 straight ones."""
+    straight = tiny_run("demo/cyclegan_digits.py", tmp_path / "straight", {}, **{"train_cfg.max_iters": 4})
+    tiny_run("demo/cyclegan_digits.py", tmp_path / "resumed", {})
+    resumed = tiny_run(
+        "demo/cyclegan_digits.py", tmp_path / "resumed", {}, **{"train_cfg.max_iters": 4, "resume": True}
+    )
+    assert straight.train_cfg.max_iters == resumed.train_cfg.max_iters == 4
+    a = torch.load(tmp_path / "straight" / "iter_4.pth", weights_only=False)["state_dict"]
+    b = torch.load(tmp_path / "resumed" / "iter_4.pth", weights_only=False)["state_dict"]
+    assert a.keys() == b.keys() and int(a["pools.a.num_images"]) == 2  # pool_size 2, full after the first batch
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
