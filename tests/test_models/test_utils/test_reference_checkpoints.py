@@ -113,3 +113,42 @@ def test_mismatched_options_are_explained(tmp_path):
 def _single_thread():
     """Every test of this module runs on one thread."""
     yield from single_thread()
+
+
+def test_converter_tool_output_translates_like_the_reference(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    from dareg.apis.translate import build_translator
+
+    torch.manual_seed(0)
+    ref = {"G_A": RefResnetGenerator(ngf=8, n_blocks=2), "G_B": RefResnetGenerator(ngf=8, n_blocks=2)}
+    ref["D_A"], ref["D_B"] = RefNLayerDiscriminator(ndf=8), RefNLayerDiscriminator(ndf=8)
+    args = []
+    for name, net in ref.items():
+        torch.save(net.state_dict(), tmp_path / f"latest_net_{name}.pth")
+        args += ["--" + name.lower().replace("_", "-"), str(tmp_path / f"latest_net_{name}.pth")]
+    model = dict(
+        type="CycleGAN",
+        generator=dict(type="ResnetGenerator", base_channels=8, num_blocks=2),
+        discriminator=dict(type="PatchDiscriminator", base_channels=8),
+        data_preprocessor=dict(type="DomainDataPreprocessor", mean=[127.5] * 3, std=[127.5] * 3, bgr_to_rgb=True),
+    )
+    config = tmp_path / "cfg.py"
+    config.write_text(f"model = {model!r}\n")
+    root = Path(__file__).resolve().parents[3]
+    path = root / "tools" / "convert" / "cyclegan_to_dareg.py"
+    spec = importlib.util.spec_from_file_location("cyclegan_to_dareg", path)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert tool.main([str(tmp_path / "out.pth"), *args, "--config", str(config)]) == 0
+
+    images = torch.randint(0, 256, (1, 3, 16, 20), dtype=torch.uint8)
+    for direction, name in (("a2b", "G_A"), ("b2a", "G_B")):
+        translator = build_translator(str(config), str(tmp_path / "out.pth"), direction)
+        with torch.no_grad():
+            expected = ref[name](images.flip(1).float() / 127.5 - 1)  # BGR -> RGB in [-1, 1]
+        expected = ((expected + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).flip(1)
+        assert torch.equal(translator(images), expected)
+    state = torch.load(tmp_path / "out.pth", weights_only=True)["state_dict"]
+    assert torch.equal(state["discriminators.b.model.0.weight"], ref["D_A"].model[0].weight)  # D_A judges B
