@@ -145,7 +145,7 @@ class SideBySideImageDataset(BaseImageDataset):
             raise ValueError(f"SideBySideImageDataset: part must be 'all', 'first' or 'second', got {part!r}")
         self.split, self.side, self.part = split, side, part
         if pipeline is None:
-            pipeline = [dict(type="Resize", scale=(64, 64), interpolation="area"), dict(type="PackInputs")]
+            pipeline = [dict(type="Resize", scale=(64, 64), interpolation="bilinear"), dict(type="PackInputs")]
         pipeline = [dict(type="LoadImageFromFile"), dict(type="SelectHalf", side=side), *pipeline]
         super().__init__(pipeline=pipeline, data_root=data_root, **kwargs)
 

@@ -70,7 +70,9 @@ def load_reference_network(module: nn.Module, source: str | Mapping[str, torch.T
 
 
 def convert_cyclegan_checkpoints(
-    networks: Mapping[str, str | Mapping[str, torch.Tensor]], targets: Mapping[str, nn.Module] | None = None
+    networks: Mapping[str, str | Mapping[str, torch.Tensor]],
+    targets: Mapping[str, nn.Module] | None = None,
+    with_pools: bool = True,
 ) -> dict[str, torch.Tensor]:
     """Assemble a dareg ``CycleGAN`` state dict from reference networks.
 
@@ -79,6 +81,8 @@ def convert_cyclegan_checkpoints(
         targets: Optional ``{name: module}`` used to drop InstanceNorm statistics the dareg module
             lacks and to check each network loads strictly. Defaults to None (statistics of
             layers are dropped by name only).
+        with_pools: Add empty history pools (the reference does not save them), so that a complete
+            conversion loads strictly into ``CycleGAN`` (``load_from``). Defaults to True.
     """
     unknown = set(networks) - set(REFERENCE_NAMES)
     if unknown:
@@ -91,6 +95,10 @@ def convert_cyclegan_checkpoints(
         else:
             state = {key: value for key, value in state.items() if not _is_instance_norm_stat(key, state)}
         converted.update({f"{REFERENCE_NAMES[name]}.{key}": value for key, value in state.items()})
+    if with_pools:
+        for domain in ("a", "b"):
+            converted[f"pools.{domain}.images"] = torch.empty(0)
+            converted[f"pools.{domain}.num_images"] = torch.zeros((), dtype=torch.long)
     return converted
 
 

@@ -101,6 +101,7 @@ def test_reference_generator_and_patchgan_load_and_match(tmp_path):
     assert "generators.a2b.model.26.weight" not in state  # 2 blocks: the last conv is model.19
     assert "generators.a2b.model.19.weight" in state and "discriminators.b.model.11.weight" in state
     assert not any("running" in k or "num_batches" in k for k in state)
+    assert state["pools.a.images"].numel() == 0 and int(state["pools.b.num_images"]) == 0
 
 
 def test_mismatched_options_are_explained(tmp_path):
@@ -152,3 +153,6 @@ def test_converter_tool_output_translates_like_the_reference(tmp_path):
         assert torch.equal(translator(images), expected)
     state = torch.load(tmp_path / "out.pth", weights_only=True)["state_dict"]
     assert torch.equal(state["discriminators.b.model.0.weight"], ref["D_A"].model[0].weight)  # D_A judges B
+    from dareg.registry import ALGORITHMS
+
+    ALGORITHMS.build(model).load_state_dict(state, strict=True)  # a complete CycleGAN checkpoint (load_from)
