@@ -10,6 +10,7 @@ The API reference is generated from docstrings: this file lists dareg's top-leve
 
 from __future__ import annotations
 
+import importlib.util
 import pkgutil
 import sys
 from pathlib import Path
@@ -85,6 +86,21 @@ def write_api_module_list() -> None:
         *[f"   dareg.{name}" for name in names],
         "",
     ]
+    if importlib.util.find_spec("dareg_advent") is not None:
+        lines += [
+            "The example plugin",
+            "------------------",
+            "",
+            "``dareg_advent`` (``plugins/dareg-advent``), documented because it is installed in the",
+            "environment that built these pages; see :doc:`../tutorials/plugin`.",
+            "",
+            ".. autosummary::",
+            "   :toctree: _autosummary",
+            "   :recursive:",
+            "",
+            "   dareg_advent",
+            "",
+        ]
     target = HERE / "reference" / "api.rst"
     text = "\n".join(lines)
     if not target.is_file() or target.read_text() != text:
