@@ -1,9 +1,9 @@
-"""AdvEnt: adversarial entropy minimisation (Vu et al., ADVENT, CVPR 2019, Sec. 3.2).
+"""AdvEnt: adversarial entropy minimisation (Vu et al., ADVENT, CVPR 2019).
 
 AdvEnt is AdaptSegNet's output-space scheme with one change: each discriminator reads the
 *weighted self-information map* ``I = -P log2(P + 1e-30) / log2(C)`` of a prediction instead of its
 softmax ``P``. Minimising the adversarial loss then aligns the entropy distributions of the two
-domains, which indirectly lowers target entropy (Eq. 6-7). One iteration, as in the reference
+domains, which indirectly lowers target entropy. One iteration, as in the reference
 implementation (``train_advent`` of valeoai/ADVENT), batch 1 + 1:
 
 1. Discriminators frozen. Source: supervised loss ``CE(main) + 0.1 * CE(aux)``, backward.

@@ -1,6 +1,6 @@
 """A discriminator that judges the entropy of predictions rather than the predictions themselves.
 
-ADVENT (Vu et al., CVPR 2019, Sec. 3.2) trains AdaptSegNet's fully-convolutional discriminator on
+ADVENT (Vu et al., CVPR 2019) trains AdaptSegNet's fully-convolutional discriminator on
 weighted self-information maps ``I = -P log2(P + 1e-30) / log2(C)`` instead of softmax maps ``P``.
 Output-space algorithms (dareg's ``AdaptSegNet``) hand their discriminators ``P``; this wrapper
 turns ``P`` into ``I`` before the wrapped discriminator sees it, so AdvEnt reuses AdaptSegNet's

@@ -2,10 +2,10 @@
 Entropy Minimization for Domain Adaptation in Semantic Segmentation", CVPR 2019).
 
 For the softmax ``P`` of a prediction with ``C`` classes, the *weighted self-information map* is,
-per pixel and class, ``I = -P * log2(P + 1e-30) / log2(C)`` (paper Eq. 5; the ``1e-30`` keeps
+per pixel and class, ``I = -P * log2(P + 1e-30) / log2(C)`` (the ``1e-30`` keeps
 ``log2(0)`` finite and the ``log2(C)`` division puts the entropy of every pixel in ``[0, 1]``). Its
-sum over classes is the normalised Shannon entropy of the pixel's prediction (Eq. 1). MinEnt
-minimises the mean of that entropy over target pixels (Eq. 3, in the reference code
+sum over classes is the normalised Shannon entropy of the pixel's prediction. MinEnt
+minimises the mean of that entropy over target pixels (in the reference code
 ``entropy_loss``: the sum over classes and pixels divided by ``N * H * W * log2(C)``); AdvEnt feeds
 the map ``I`` to the discriminators instead of ``P`` (``prob_2_entropy`` in the reference code).
 """

@@ -1,12 +1,12 @@
-"""MinEnt: direct entropy minimisation on the target domain (Vu et al., ADVENT, CVPR 2019, Sec. 3.1).
+"""MinEnt: direct entropy minimisation on the target domain (Vu et al., ADVENT, CVPR 2019).
 
 One iteration, as in the reference implementation (``train_minent`` of valeoai/ADVENT), batch 1 + 1:
 
 1. Source images through the segmentor; the supervised loss of every level (the segmentor's own
    ``loss``: ``CE(main) + 0.1 * CE(aux)`` for the multi-level DeepLab-v2), backward.
 2. Target images through the segmentor, every level upsampled bilinearly to the target input size;
-   ``L_ent = sum_l lambda_ent[l] * E(softmax(P_t^l))`` with ``E`` the mean normalised entropy
-   (Eq. 3), ``lambda_ent = (0.0002, 0.001)`` for (aux, main). Backward.
+   ``L_ent = sum_l lambda_ent[l] * E(softmax(P_t^l))`` with ``E`` the mean normalised entropy and
+   ``lambda_ent = (0.0002, 0.001)`` for (aux, main). Backward.
 3. One SGD step of the segmentor.
 
 No discriminator is involved: the only adaptation signal is the entropy of target predictions.
@@ -83,7 +83,7 @@ class MinEnt(BaseAlgorithm):
             outputs = self.segmentor(source["inputs"])
             losses = self.segmentor.loss(outputs, source["data_samples"])
         segmentor_optim.backward(sum(losses.values()))
-        # 2. entropy of target predictions (Eq. 3)
+        # 2. entropy of target predictions
         with self.autocast(optim_wrapper, "segmentor"):
             entropy_losses = self.target_entropy_loss(target)
         segmentor_optim.backward(sum(entropy_losses.values()))
