@@ -138,7 +138,7 @@ def encode_image(image: np.ndarray, path: str) -> bytes:
 
 def _to_tensor(image: np.ndarray) -> torch.Tensor:
     image = image[..., None] if image.ndim == 2 else image
-    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))
+    return torch.tensor(image.transpose(2, 0, 1))  # a copy: in-memory dataset arrays may be read-only
 
 
 def _to_array(image: torch.Tensor) -> np.ndarray:

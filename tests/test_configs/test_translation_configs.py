@@ -101,7 +101,7 @@ def tiny_run(path: str, work_dir: Path, roots: dict[str, str], batch_size: int =
     cfg["train_dataloader"].update(batch_size=batch_size, num_workers=0, persistent_workers=False)
     for key in ("val_dataloader", "test_dataloader"):
         if cfg.get(key):
-            cfg[key].update(num_workers=0, persistent_workers=False, batch_size=4)
+            cfg[key].update(num_workers=0, persistent_workers=False)
     cfg["train_cfg"]["max_iters"] = 2
     if "val_interval" in cfg["train_cfg"]:
         cfg["train_cfg"]["val_interval"] = 2
@@ -238,3 +238,16 @@ def test_cyclegan_resume_is_exact_with_history_pools(tmp_path):
     assert a.keys() == b.keys() and int(a["pools.a.num_images"]) == 2  # pool_size 2, full after the first batch
     for key in a:
         assert torch.equal(a[key], b[key]), key
+
+
+def test_demo_cycada_digit_chain(tmp_path):
+    """configs/demo/cycada_digits*.py chain with the demo source-only LeNet, as their headers say."""
+    tiny_run("demo/source_only_digits.py", tmp_path / "a", {}, batch_size=4)
+    roots = {"work_dirs/source_only_digits/iter_600.pth": str(tmp_path / "a" / "iter_2.pth")}
+    cfg_b = tiny_run("demo/cycada_digits.py", tmp_path / "b", roots)
+    translator = build_translator(cfg_b, str(tmp_path / "b" / "iter_2.pth"), "a2b")
+    out = tmp_path / "translated"
+    dataset_cfg = config_entry(cfg_b, "train_dataloader.dataset.source")
+    assert translate_dataset(translator, dataset_cfg, str(out), batch_size=256, progress=False).written == 719
+    roots["work_dirs/cycada_digits_translated"] = str(out)
+    tiny_run("demo/cycada_digits_stage_c.py", tmp_path / "c", roots, batch_size=4, **{"model.pretrain_iters": 1})
