@@ -93,3 +93,15 @@ def test_results_pages_are_linked_only_when_they_exist(tmp_path):
     (tmp_path / "results" / "digits_demo.md").write_text("# digits\n")
     assert dareg_results.results_page(tmp_path, "digits_demo.md") == "results/digits_demo"
     assert dareg_results.results_page(tmp_path, "adaptseg_demo.md") is None
+
+
+def test_installed_plugin_components_are_listed_with_the_plugin_as_origin():
+    import importlib.metadata
+
+    if not any(dist.metadata["Name"] == "dareg-advent" for dist in importlib.metadata.distributions()):
+        pytest.skip("the example plugin dareg-advent is not installed")
+    entries = dareg_registry_ref.collect_registry_entries()
+    by_name = {entry.name: entry for rows in entries.values() for entry in rows}
+    for name, kind in [("AdvEnt", "algorithm"), ("MinEnt", "algorithm"), ("EntropyLoss", "loss")]:
+        assert by_name[name].origin == "plugin dareg-advent"
+        assert by_name[name].kind == kind and by_name[name].module.startswith("dareg_advent.")
