@@ -46,7 +46,7 @@ def init_gan_weights(module: nn.Module, init_type: str | None = "normal", gain: 
 
     Examples:
         >>> net = init_gan_weights(nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8)))
-        >>> float(net[0].bias.abs().sum()), float(net[1].bias.abs().sum())
+        >>> net[0].bias.abs().sum().item(), net[1].bias.abs().sum().item()
         (0.0, 0.0)
     """
     check_init_type(init_type)
