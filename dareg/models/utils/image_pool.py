@@ -77,18 +77,20 @@ class ImagePool(nn.Module):
                     f"{tuple(images.shape[1:])}: train with a fixed crop size or use one pool per size."
                 )
             self.images = images.new_zeros((self.pool_size, *images.shape[1:]))
-        self.images = self.images.to(device=images.device, dtype=images.dtype)
+        if self.images.device != images.device:
+            self.images = self.images.to(images.device)
+        stored_dtype = self.images.dtype  # fixed at allocation: mixed precision never re-casts the history
         returned = []
         for image in images:
             count = int(self.num_images)
             if count < self.pool_size:
-                self.images[count] = image
+                self.images[count] = image.to(stored_dtype)
                 self.num_images += 1
                 returned.append(image)
             elif float(self._draw(1)) < self.swap_prob:
                 index = int(self._draw(1, high=self.pool_size))
-                returned.append(self.images[index].clone())
-                self.images[index] = image
+                returned.append(self.images[index].to(images.dtype, copy=True))
+                self.images[index] = image.to(stored_dtype)
             else:
                 returned.append(image)
         return torch.stack(returned)

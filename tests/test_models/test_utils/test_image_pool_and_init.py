@@ -94,3 +94,11 @@ def test_gan_init_as_mmengine_init_cfg():
     net = Net()
     net.init_weights()
     assert abs(float(net.conv.weight.std()) - 0.5) < 0.05 and float(net.conv.bias.abs().max()) == 0
+
+
+def test_pool_keeps_its_dtype_under_mixed_precision():
+    pool = ImagePool(pool_size=2, swap_prob=1.0, generator=torch.Generator().manual_seed(0))
+    pool(torch.full((2, 1, 1, 1), 1.0 / 3))  # float32 history
+    out = pool(torch.zeros(1, 1, 1, 1, dtype=torch.float16))
+    assert out.dtype == torch.float16 and pool.images.dtype == torch.float32
+    assert float(pool.images.min()) == 0.0 and float(pool.images.max()) == pytest.approx(1.0 / 3, abs=1e-7)
