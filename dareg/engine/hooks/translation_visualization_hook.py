@@ -16,6 +16,7 @@ from typing import Any
 import cv2
 import numpy as np
 import torch
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -44,7 +45,8 @@ def image_grid(rows: list[list[torch.Tensor]], padding: int = 2, pad_value: int 
 class TranslationVisualizationHook(Hook):
     """Write source / translated / reconstructed sample grids of a translation algorithm.
 
-    Works with any algorithm that has ``translate(images, direction)`` and
+    Under distributed training every rank computes the grid (its generators may be DDP-wrapped) and
+    only the main process writes it. Works with any algorithm that has ``translate(images, direction)`` and
     ``denormalize_pixels(images)`` (``CycleGAN``, ``DiscoGAN``, ``CyCADA``). Images are assumed to be
     in OpenCV's BGR order on disk (as dareg reads them); the visualizer receives RGB.
 
@@ -90,6 +92,8 @@ class TranslationVisualizationHook(Hook):
             grid = self.grid(model, data_batch)
         finally:
             model.train(was_training)
+        if not is_main_process():  # every rank translates (same collectives under DDP), one writes
+            return
         step = runner.iter + 1
         folder = osp.join(runner.work_dir, self.out_dir)
         os.makedirs(folder, exist_ok=True)
