@@ -6,8 +6,9 @@ Each (method, seed) run trains a demo config exactly as ``tools/train.py`` does 
 ``apply_run_options``, ``train``) with ``randomness.seed`` set, in its own process (``--jobs`` of
 them at a time, one CPU thread each), and reports the target test accuracy of the **last**
 iteration (no checkpoint selection on target labels). The script writes ``results.json`` (every run,
-with its validation history), ``results.md`` (mean ± sample std over seeds, and each adapted method's
-gain over its source-only baseline) and ``results.png`` (bar plot with the seeds as dots).
+with its validation history), ``results.md`` (mean ± sample std over seeds; each adapted method's
+gain over its source-only baseline, whether it exceeds the larger of the two spreads, and the
+mean ± std of the per-seed differences) and ``results.png`` (bar plot with the seeds as dots).
 
 ADDA is compared with the source-only LeNet (28x28 grey) and PixelDA with the source-only PixelDA
 task classifier (32x32 colour): each baseline has the adapted method's network, input and
@@ -17,6 +18,7 @@ source-training budget.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -43,6 +45,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time (each uses one CPU thread)")
     parser.add_argument("--methods", nargs="+", help="subset of method names to run (default: all)")
     parser.add_argument("--cfg-options", nargs="+", default=[], help="KEY=VALUE overrides applied to every run")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep finished runs whose resolved config is unchanged (else retrain)"
+    )
     parser.add_argument("--run-one", nargs=3, metavar=("CONFIG", "SEED", "WORK_DIR"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -65,13 +70,30 @@ def run_one(config: str, seed: int, work_dir: str, cfg_options: list[str]) -> di
     apply_run_options(cfg, config, work_dir=work_dir)
     cfg.log_level = "WARNING"
     runner = train(cfg)
-    history = runner.message_hub.get_scalar("val/accuracy")
-    values, counts = history.data
-    return {"final_accuracy": float(values[-1]), "history": [float(v) for v in values], "iters": runner.iter}
+    values, _counts = runner.message_hub.get_scalar("val/accuracy").data
+    return {
+        "final_accuracy": float(values[-1]),
+        "history": [float(v) for v in values],
+        "iters": runner.iter,
+        "config_digest": config_digest(config, seed, cfg_options),
+    }
 
 
-def launch(config: str, seed: int, work_dir: Path, cfg_options: list[str]) -> dict:
+def config_digest(config: str, seed: int, cfg_options: list[str]) -> str:
+    """A digest of the resolved config of one run (to tell whether a finished run is still valid)."""
+    from dareg.utils.config import load_config
+
+    text = load_config(str(ROOT / config)).pretty_text + f"\nseed={seed}\noptions={cfg_options}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def launch(config: str, seed: int, work_dir: Path, cfg_options: list[str], reuse: bool = False) -> dict:
     """Run one training in a child process (one CPU thread) and read its result file."""
+    result_file = work_dir / "result.json"
+    if reuse and result_file.is_file():
+        result = json.loads(result_file.read_text())
+        if result.get("config_digest") == config_digest(config, seed, cfg_options):
+            return result
     work_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     command = [sys.executable, __file__, "--run-one", config, str(seed), str(work_dir)]
@@ -82,6 +104,43 @@ def launch(config: str, seed: int, work_dir: Path, cfg_options: list[str]) -> di
     return json.loads((work_dir / "result.json").read_text())
 
 
+def polarity_breakdown(config: str, work_dir: Path) -> dict:
+    """Target test accuracy of the run's last checkpoint, split by digit polarity.
+
+    The embedded target domain (like MNIST-M) difference-blends the digit over a photo, so a digit is
+    bright on a dark background and dark on a bright one; every source digit is bright on black. A
+    target image counts as "dark digit" when its border (background) is brighter than mid-grey.
+    """
+    import torch
+
+    import dareg.engine  # noqa: F401  (checkpoint globals for weights_only loading)
+    from dareg.registry import DATASETS, MODELS
+    from dareg.utils.config import load_config
+
+    cfg = load_config(str(ROOT / config))
+    model = MODELS.build(cfg.model)
+    checkpoint_path = (work_dir / "last_checkpoint").read_text().strip()
+    checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+    model.load_state_dict(checkpoint["state_dict"])
+    model.eval()
+    dataset = DATASETS.build(cfg.val_dataloader.dataset)
+    samples = [dataset[index] for index in range(len(dataset))]
+    images = torch.stack([sample["inputs"] for sample in samples])
+    labels = torch.stack([sample["data_samples"]["gt_label"] for sample in samples])
+    border = torch.cat([images[:, :, :3].flatten(1), images[:, :, -3:].flatten(1)], dim=1).float().mean(1)
+    dark_digit = border > 127.5
+    with torch.no_grad():
+        batch = model.data_preprocessor({"inputs": images, "data_samples": {"gt_label": labels}})
+        predictions = model.predict(batch["inputs"], batch["data_samples"])
+    correct = torch.tensor([p["pred_label"] == p["gt_label"] for p in predictions])
+    return {
+        "bright_digit_accuracy": 100.0 * float(correct[~dark_digit].float().mean()),
+        "dark_digit_accuracy": 100.0 * float(correct[dark_digit].float().mean()),
+        "num_bright_digit": int((~dark_digit).sum()),
+        "num_dark_digit": int(dark_digit.sum()),
+    }
+
+
 def summarise(results: dict[str, list[dict]]) -> dict[str, dict]:
     summary = {}
     for name, _config, baseline in METHODS:
@@ -89,10 +148,18 @@ def summarise(results: dict[str, list[dict]]) -> dict[str, dict]:
             continue
         accs = [run["final_accuracy"] for run in results[name]]
         entry = {"mean": statistics.mean(accs), "std": statistics.stdev(accs) if len(accs) > 1 else 0.0, "runs": accs}
+        for key in ("bright_digit_accuracy", "dark_digit_accuracy"):
+            if all(key in run.get("polarity", {}) for run in results[name]):
+                entry[key] = statistics.mean(run["polarity"][key] for run in results[name])
         if baseline in summary:
             base = summary[baseline]
             entry["gain"] = entry["mean"] - base["mean"]
             entry["spread"] = max(entry["std"], base["std"])
+            # per seed: the adapted run minus the baseline run with the same seed
+            base_by_seed = {run["seed"]: run["final_accuracy"] for run in results[baseline]}
+            diffs = [run["final_accuracy"] - base_by_seed[run["seed"]] for run in results[name]]
+            entry["paired_gain"] = statistics.mean(diffs)
+            entry["paired_std"] = statistics.stdev(diffs) if len(diffs) > 1 else 0.0
         summary[name] = entry
     return summary
 
@@ -101,14 +168,27 @@ def markdown_table(summary: dict[str, dict], seeds: list[int]) -> str:
     lines = [
         f"Target test accuracy (%) on the embedded digit pair, last iteration, mean ± sample std over seeds {seeds}.",
         "",
-        "| Method | Accuracy | Seeds | Gain over its source-only | Gain > spread |",
-        "|---|---|---|---|---|",
+        "| Method | Accuracy | Per seed | Gain over its source-only | Gain > spread | Per-seed gain |",
+        "|---|---|---|---|---|---|",
     ]
     for name, entry in summary.items():
         runs = ", ".join(f"{acc:.1f}" for acc in entry["runs"])
         gain = f"{entry['gain']:+.1f}" if "gain" in entry else ""
         beats = ("yes" if entry["gain"] > entry["spread"] else "no") if "gain" in entry else ""
-        lines.append(f"| {name} | {entry['mean']:.1f} ± {entry['std']:.1f} | {runs} | {gain} | {beats} |")
+        paired = f"{entry['paired_gain']:+.1f} ± {entry['paired_std']:.1f}" if "gain" in entry else ""
+        lines.append(f"| {name} | {entry['mean']:.1f} ± {entry['std']:.1f} | {runs} | {gain} | {beats} | {paired} |")
+    if any("dark_digit_accuracy" in entry for entry in summary.values()):
+        lines += [
+            "",
+            "By digit polarity (target test split, mean over seeds): target digits are bright on a dark",
+            "background or dark on a bright one (difference blend); every source digit is bright on black.",
+            "",
+            "| Method | Bright digit, dark background | Dark digit, bright background |",
+            "|---|---|---|",
+        ]
+        for name, entry in summary.items():
+            if "dark_digit_accuracy" in entry:
+                lines.append(f"| {name} | {entry['bright_digit_accuracy']:.1f} | {entry['dark_digit_accuracy']:.1f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -152,7 +232,10 @@ def main(argv: list[str] | None = None) -> None:
     def work(job):
         name, config, seed = job
         slug = Path(config).stem
-        result = launch(config, seed, out_dir / slug / f"seed_{seed}", args.cfg_options)
+        work_dir = out_dir / slug / f"seed_{seed}"
+        result = launch(config, seed, work_dir, args.cfg_options, args.reuse)
+        if not args.cfg_options:  # the breakdown rebuilds the model from the config file as it is
+            result["polarity"] = polarity_breakdown(config, work_dir)
         print(f"{name} seed {seed}: {result['final_accuracy']:.2f} (history {result['history']})", flush=True)
         return name, seed, result
 

@@ -3,7 +3,9 @@
 # Phase 2 (the rest): target encoder = copy of the source encoder, trained against a
 # 500-500-500-2 ReLU discriminator with inverted labels (labels: source 0, target 1).
 # adapt_on="logits" feeds the 10-d classifier logits to the discriminator, as the TF reference does
-# (then discriminator.in_channels=10).
+# (then discriminator.in_channels=10). The encoder has no dropout, as in the TF reference: the frozen
+# source encoder runs in eval mode in phase 2, so dropout noise in the training target encoder would
+# be a difference the discriminator could learn instead of the domain.
 model = dict(
     type="ADDA",
     data_preprocessor=dict(type="DomainDataPreprocessor", mean=[127.5], std=[127.5]),
