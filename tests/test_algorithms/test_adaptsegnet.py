@@ -7,6 +7,7 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.registry import DefaultScope
 from torch import nn
 
 from dareg.algorithms.adaptsegnet import AdaptSegNet
@@ -241,3 +242,18 @@ def test_predict_uses_the_main_head_at_label_size():
     (result,) = model.predict(x, {"gt_seg": labels})
     main = F.interpolate(model.segmentor(x)[-1], size=(64, 128), mode="bilinear", align_corners=True)
     assert torch.equal(result["pred_seg"], main.argmax(1)[0])
+
+
+def test_mixed_precision_step_updates_both_sides():
+    model = make().train()
+    with DefaultScope.overwrite_default_scope("dareg"):  # as under the Runner: dareg's CPU-capable wrapper
+        wrappers = MultiOptimWrapperConstructor(
+            dict(
+                segmentor=dict(type="AmpOptimWrapper", optimizer=dict(type="SGD", lr=0.1)),
+                discriminators=dict(type="AmpOptimWrapper", optimizer=dict(type="Adam", lr=1e-2)),
+            )
+        )(model)
+    before = {side: snapshot(getattr(model, side)) for side in ("segmentor", "discriminators")}
+    losses = model.train_step(make_batch(), wrappers)
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert changed(before["segmentor"], model.segmentor) and changed(before["discriminators"], model.discriminators)
