@@ -4,6 +4,9 @@
 # discriminator. Adam lr 2e-4, beta1 0.5, batch 128.
 #   python tools/train.py configs/adda/svhn2mnist.py
 #   python tools/train.py configs/adda/svhn2mnist.py --resume     (continues in whichever phase it stopped)
+# One stage at a time: stage 1 alone is --cfg-options train_cfg.max_iters=10000; stage 2 then continues
+# from its last checkpoint with --resume (the target encoder is copied from the source encoder once,
+# at iteration 10000, and never again on later resumes).
 # The TF reference feeds the 10-d logits to the discriminator:
 #   --cfg-options model.adapt_on=logits model.discriminator.in_channels=10
 _base_ = [

@@ -261,3 +261,13 @@ def test_runner_resume_in_either_phase_is_exact(tmp_path):
         resumed = train(Config(cfg)).model.state_dict()
         for key in full:
             assert torch.equal(full[key], resumed[key]), (checkpoint, key)
+
+
+def test_stage_by_stage_equals_one_run(tmp_path):
+    """Stage 1 alone (max_iters = pretrain_iters), then --resume into stage 2, equals the one-run result."""
+    full = train(Config(runner_config(tmp_path / "full"))).model.state_dict()
+    stage1 = runner_config(tmp_path / "staged", train_cfg=dict(type="ResumableIterBasedTrainLoop", max_iters=3))
+    assert not bool(train(Config(stage1)).model.target_encoder_initialised)
+    staged = train(Config(runner_config(tmp_path / "staged", resume=True))).model.state_dict()
+    for key in full:
+        assert torch.equal(full[key], staged[key]), key

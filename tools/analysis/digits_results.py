@@ -10,9 +10,10 @@ with its validation history), ``results.md`` (mean ± sample std over seeds; eac
 gain over its source-only baseline, whether it exceeds the larger of the two spreads, and the
 mean ± std of the per-seed differences) and ``results.png`` (bar plot with the seeds as dots).
 
-ADDA is compared with the source-only LeNet (28x28 grey) and PixelDA with the source-only PixelDA
-task classifier (32x32 colour): each baseline has the adapted method's network, input and
-source-training budget.
+ADDA is compared with the source-only LeNet on 28x28 grey digits (identical to ADDA's pre-training
+phase for the same seed) and PixelDA with its task classifier (a LeNet on 32x32 colour digits in
+the demo) trained on source images alone: each baseline has the adapted method's network, input,
+optimiser and source-training budget.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 METHODS: list[tuple[str, str, str | None]] = [
     ("Source-only (LeNet, 28x28 grey)", "configs/demo/source_only_digits.py", None),
     ("ADDA", "configs/demo/adda_digits.py", "Source-only (LeNet, 28x28 grey)"),
-    ("Source-only (task net, 32x32 colour)", "configs/demo/source_only_digits_rgb32.py", None),
-    ("PixelDA", "configs/demo/pixelda_digits.py", "Source-only (task net, 32x32 colour)"),
+    ("Source-only (LeNet, 32x32 colour)", "configs/demo/source_only_digits_rgb32.py", None),
+    ("PixelDA", "configs/demo/pixelda_digits.py", "Source-only (LeNet, 32x32 colour)"),
 ]
 
 
