@@ -68,7 +68,7 @@ def test_minent_lowers_target_entropy(tiny_segmentor):
     model = ALGORITHMS.build(dict(type="MinEnt", segmentor=tiny_segmentor, lambda_ent=(0.0, 5.0)))
     batch = two_domain_batch(seed=1)
     optim = optimizers(model, "segmentor")
-    entropies = [float(model.train_step(batch, optim)["loss_ent"]) for _ in range(6)]
+    entropies = [float(model.train_step(batch, optim)["loss_ent"]) for _ in range(4)]
     assert "loss_ent_aux" not in model.train_step(batch, optim)  # weight 0: not computed
     assert entropies[-1] < entropies[0]
 
