@@ -20,5 +20,5 @@ model = dict(
     ),
 )
 train_dataloader = dict(batch_size=16)
-train_cfg = dict(max_iters=300, val_interval=150)
-default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=150))
+train_cfg = dict(max_iters=600, val_interval=150)
+default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=300))

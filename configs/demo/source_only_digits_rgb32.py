@@ -20,5 +20,5 @@ optim_wrapper = dict(
     task_model=dict(optimizer=dict(lr=1e-3, betas=(0.5, 0.999), weight_decay=1e-5), clip_grad=dict(max_norm=5.0))
 )
 train_dataloader = dict(batch_size=16)
-train_cfg = dict(max_iters=300, val_interval=150)
-default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=150))
+train_cfg = dict(max_iters=600, val_interval=150)
+default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=300))

@@ -49,11 +49,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--reuse", action="store_true", help="keep finished runs whose resolved config is unchanged (else retrain)"
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue runs from the last checkpoint in their work directory, e.g. after lengthening a schedule "
+        "(not bit-identical to a run from scratch when validation ran at the checkpoint's iteration: that "
+        "validation pass draws from the global RNG after the checkpoint was written)",
+    )
     parser.add_argument("--run-one", nargs=3, metavar=("CONFIG", "SEED", "WORK_DIR"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
-def run_one(config: str, seed: int, work_dir: str, cfg_options: list[str]) -> dict:
+def run_one(config: str, seed: int, work_dir: str, cfg_options: list[str], resume: bool = False) -> dict:
     """Train ``config`` with ``seed`` as tools/train.py does; return the validation history."""
     import torch
     from mmengine.config import DictAction
@@ -68,7 +75,7 @@ def run_one(config: str, seed: int, work_dir: str, cfg_options: list[str]) -> di
         parser.add_argument("--o", nargs="+", action=DictAction)
         options.update(parser.parse_args(["--o", *cfg_options]).o)
     cfg = load_config(config, options)
-    apply_run_options(cfg, config, work_dir=work_dir)
+    apply_run_options(cfg, config, work_dir=work_dir, resume="auto" if resume else None)
     cfg.log_level = "WARNING"
     runner = train(cfg)
     values, _counts = runner.message_hub.get_scalar("val/accuracy").data
@@ -88,7 +95,9 @@ def config_digest(config: str, seed: int, cfg_options: list[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def launch(config: str, seed: int, work_dir: Path, cfg_options: list[str], reuse: bool = False) -> dict:
+def launch(
+    config: str, seed: int, work_dir: Path, cfg_options: list[str], reuse: bool = False, resume: bool = False
+) -> dict:
     """Run one training in a child process (one CPU thread) and read its result file."""
     result_file = work_dir / "result.json"
     if reuse and result_file.is_file():
@@ -98,6 +107,8 @@ def launch(config: str, seed: int, work_dir: Path, cfg_options: list[str], reuse
     work_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     command = [sys.executable, __file__, "--run-one", config, str(seed), str(work_dir)]
+    if resume and (work_dir / "last_checkpoint").is_file():
+        command.append("--resume")
     if cfg_options:
         command += ["--cfg-options", *cfg_options]
     with open(work_dir / "stdout.log", "w") as log:
@@ -222,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.run_one:
         config, seed, work_dir = args.run_one
-        result = run_one(config, int(seed), work_dir, args.cfg_options)
+        result = run_one(config, int(seed), work_dir, args.cfg_options, args.resume)
         Path(work_dir, "result.json").write_text(json.dumps(result))
         return
     out_dir = Path(args.out_dir).resolve()
@@ -234,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
         name, config, seed = job
         slug = Path(config).stem
         work_dir = out_dir / slug / f"seed_{seed}"
-        result = launch(config, seed, work_dir, args.cfg_options, args.reuse)
+        result = launch(config, seed, work_dir, args.cfg_options, args.reuse, args.resume)
         if not args.cfg_options:  # the breakdown rebuilds the model from the config file as it is
             result["polarity"] = polarity_breakdown(config, work_dir)
         print(f"{name} seed {seed}: {result['final_accuracy']:.2f} (history {result['history']})", flush=True)
