@@ -30,6 +30,15 @@ def results_page(srcdir: str | Path, filename: str) -> str | None:
     return f"{RESULTS_DIR}/{path.stem}" if path.is_file() else None
 
 
+def note_results_folder(env: Any) -> None:
+    """Re-read the calling page when results pages appear, change or vanish (incremental builds).
+
+    Adding or removing a file changes the folder's modification time; a folder that does not exist
+    yet counts as changed, so the page is re-read until it does.
+    """
+    env.note_dependency(str(Path(env.srcdir) / RESULTS_DIR))
+
+
 def pages_mentioning(srcdir: str | Path, word: str) -> list[str]:
     """Docnames of the results pages whose text contains ``word`` as a whole word."""
     pattern = re.compile(rf"\b{re.escape(word)}\b")
@@ -47,6 +56,7 @@ class ResultsDirective(SphinxDirective):
     option_spec = {"mentions": directives.unchanged}
 
     def run(self) -> list[nodes.Node]:
+        note_results_folder(self.env)
         found = [d for d in (results_page(self.env.srcdir, name) for name in self.arguments) if d]
         if self.options.get("mentions"):
             found += [d for d in pages_mentioning(self.env.srcdir, self.options["mentions"]) if d not in found]
@@ -76,6 +86,7 @@ class ResultsTocTree(TocTree):
     option_spec = {**TocTree.option_spec}
 
     def run(self) -> list[nodes.Node]:
+        note_results_folder(self.env)
         pages = sorted(name for name in self.env.found_docs if name.startswith(f"{RESULTS_DIR}/"))
         if not pages:
             return [nodes.paragraph("", "No results pages yet: no dareg run has reported numbers.")]
