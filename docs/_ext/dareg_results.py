@@ -31,12 +31,44 @@ def results_page(srcdir: str | Path, filename: str) -> str | None:
 
 
 def note_results_folder(env: Any) -> None:
-    """Re-read the calling page when results pages appear, change or vanish (incremental builds).
+    """Re-read the calling page when results pages appear or vanish (incremental builds).
 
-    Adding or removing a file changes the folder's modification time; a folder that does not exist
-    yet counts as changed, so the page is re-read until it does.
+    The page is remembered; :func:`outdated_pages` marks it outdated when the set of results pages
+    changes. (A dependency on the folder itself would not do: Sphinx treats any dependency that is
+    not a file as changed, so the page would be re-read on every build.)
     """
-    env.note_dependency(str(Path(env.srcdir) / RESULTS_DIR))
+    users = getattr(env, "dareg_results_users", set())
+    users.add(env.docname)
+    env.dareg_results_users = users
+
+
+def results_docnames(env: Any) -> list[str]:
+    """The results pages Sphinx found in this build."""
+    return sorted(name for name in env.found_docs if name.startswith(f"{RESULTS_DIR}/"))
+
+
+def outdated_pages(app: Any, env: Any, added: set, changed: set, removed: set) -> list[str]:
+    """``env-get-outdated``: when the set of results pages differs from the last build's, re-read the
+    pages that list or link them (every page, for an environment pickled before this was tracked)."""
+    if getattr(env, "dareg_results_seen", None) == results_docnames(env):
+        return []
+    users = getattr(env, "dareg_results_users", None)
+    return sorted(users) if users is not None else sorted(env.found_docs)
+
+
+def remember_results(app: Any, env: Any, docnames: list[str]) -> None:
+    """``env-before-read-docs``: record which results pages this build saw."""
+    env.dareg_results_seen = results_docnames(env)
+
+
+def merge_users(app: Any, env: Any, docnames: set, other: Any) -> None:
+    """``env-merge-info``: combine what parallel readers recorded."""
+    env.dareg_results_users = getattr(env, "dareg_results_users", set()) | getattr(other, "dareg_results_users", set())
+
+
+def forget_page(app: Any, env: Any, docname: str) -> None:
+    """``env-purge-doc``: a re-read page registers itself again if it still uses the directives."""
+    getattr(env, "dareg_results_users", set()).discard(docname)
 
 
 def pages_mentioning(srcdir: str | Path, word: str) -> list[str]:
@@ -87,7 +119,7 @@ class ResultsTocTree(TocTree):
 
     def run(self) -> list[nodes.Node]:
         note_results_folder(self.env)
-        pages = sorted(name for name in self.env.found_docs if name.startswith(f"{RESULTS_DIR}/"))
+        pages = results_docnames(self.env)
         if not pages:
             return [nodes.paragraph("", "No results pages yet: no dareg run has reported numbers.")]
         self.content = StringList([f"/{name}" for name in pages], source=self.get_source_info()[0])
@@ -97,4 +129,8 @@ class ResultsTocTree(TocTree):
 def setup(app: Any) -> dict[str, Any]:
     app.add_directive("dareg-results", ResultsDirective)
     app.add_directive("dareg-results-toctree", ResultsTocTree)
+    app.connect("env-get-outdated", outdated_pages)
+    app.connect("env-before-read-docs", remember_results)
+    app.connect("env-merge-info", merge_users)
+    app.connect("env-purge-doc", forget_page)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
