@@ -73,3 +73,25 @@ def test_atomic_write_keeps_old_file_when_interrupted(tmp_path, monkeypatch):
         atomic_write(b"half", target)
     assert target.read_bytes() == b"good checkpoint"
     assert os.listdir(tmp_path) == ["iter_1.pth"]  # no temporary file left behind
+
+
+def test_resume_is_exact_when_validation_ran_at_the_checkpoint(tmp_path, toys, deterministic):
+    """Validation (and its dataloader) must not consume the training run's random state."""
+    val = dict(
+        val_dataloader=dict(
+            batch_size=4,
+            num_workers=0,
+            sampler=dict(type="DefaultSampler", shuffle=True),
+            collate_fn=dict(type="dareg.domain_collate"),
+            dataset=dict(type="ToyDigits", num_samples=8, shift=60, seed=3),
+        ),
+        val_evaluator=dict(type="Accuracy"),
+        val_cfg=dict(type="ValLoop"),
+        train_cfg=dict(type="ResumableIterBasedTrainLoop", max_iters=12, val_interval=6),
+    )
+    full = state_after(toys.toy_config(tmp_path / "full", **val))
+    resumed = state_after(
+        toys.toy_config(tmp_path / "resumed", resume=True, load_from=str(tmp_path / "full/iter_6.pth"), **val)
+    )
+    for key in full:
+        assert torch.equal(full[key], resumed[key]), key
