@@ -9,6 +9,9 @@ times each iteration with two hooks that run first and last:
 * ``step``: from the first ``before_train_iter`` hook to the last ``after_train_iter`` hook
   (preprocessing, ``train_step``, every hook).
 
+One more, untimed, iteration ends the run, so that what hooks do when training ends (a final log
+line, visualisation samples) stays out of the timed window.
+
 With ``baseline=True`` a hand-written loop (:mod:`dareg.apis.benchmark_baselines`) runs on the same
 batch right after each framework iteration, on the same sub-networks, with plain ``torch.optim``
 optimizers of the same settings. The two alternate, so machine noise hits both alike; the overhead
@@ -507,8 +510,11 @@ def benchmark_training(
         child_args: ``[python, tools/benchmark.py, CONFIG, ...options]`` for the memory runs.
     """
     with tempfile.TemporaryDirectory(prefix="dareg_benchmark_") as work_dir:
-        run_cfg, notes = benchmark_config(cfg, warmup + iters, work_dir, amp, synthetic, input_size, batch_size)
+        # one untimed iteration at the end: hooks that act when training ends (a last log line, sample
+        # grids of visualisation hooks) would otherwise land in the timed window
+        run_cfg, notes = benchmark_config(cfg, warmup + iters + 1, work_dir, amp, synthetic, input_size, batch_size)
         times, device = run_timed(run_cfg, warmup, iters, baseline, amp)
+    timed = slice(warmup, warmup + iters)
     report = BenchmarkReport(
         config=str(cfg.filename),
         device=str(device)
@@ -522,15 +528,15 @@ def benchmark_training(
         iters=iters,
         images_per_iter=times.images,
         notes=notes,
-        data=summarize(times.data[warmup:]),
-        step=summarize(times.step[warmup:]),
-        step_cpu=summarize(times.step_cpu[warmup:]),
+        data=summarize(times.data[timed]),
+        step=summarize(times.step[timed]),
+        step_cpu=summarize(times.step_cpu[timed]),
     )
     if baseline:
-        report.baseline = summarize(times.baseline[warmup:])
-        report.baseline_cpu = summarize(times.baseline_cpu[warmup:])
-        report.overhead_ratio = overhead(times.step[warmup:], times.baseline[warmup:])
-        report.overhead_ratio_cpu = overhead(times.step_cpu[warmup:], times.baseline_cpu[warmup:])
+        report.baseline = summarize(times.baseline[timed])
+        report.baseline_cpu = summarize(times.baseline_cpu[timed])
+        report.overhead_ratio = overhead(times.step[timed], times.baseline[timed])
+        report.overhead_ratio_cpu = overhead(times.step_cpu[timed], times.baseline_cpu[timed])
     if memory and child_args:
         kind, framework = _child_peak(child_args, "framework")
         report.memory = {"kind": kind, "framework": framework}
