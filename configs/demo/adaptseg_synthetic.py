@@ -9,8 +9,8 @@
 # no layer4), ImageNet-style input normalisation, batch 4 + 4, SGD lr 0.01 (heads 10x) with poly decay
 # over 500 iterations, Adam 1e-4 (0.9, 0.99) for narrower discriminators (16 base channels), and
 # lambda_adv (0.002, 0.01), ten times the reference's, because the run is 300x shorter (at the
-# reference's weights the adversarial terms move target mIoU by less than the seed noise in 500
-# iterations, see docs/results/adaptseg_demo.md). lambda_seg (0.1) and the labels are the reference's.
+# reference's weights the adversarial terms hardly move target mIoU in 500 iterations, see
+# docs/results/adaptseg_demo.md). lambda_seg (0.1) and the labels are the reference's.
 _base_ = ["../_base_/default_runtime.py", "../_base_/datasets/synthetic_streets.py"]
 
 num_classes = 8
