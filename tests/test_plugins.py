@@ -108,7 +108,7 @@ def test_disabled_autoload_skips_entry_points(tmp_path, monkeypatch, clean_plugi
     monkeypatch.syspath_prepend(str(PLUGIN_DIR))
     monkeypatch.setenv(plugins.DISABLE_ENV, "1")
     assert "ToyPluginEntropyMin" not in ALGORITHMS.names()
-    assert [p.name for p in plugins.discover_plugins()] == ["toy"]  # installed, just not loaded
+    assert "toy" in [p.name for p in plugins.discover_plugins()]  # installed, just not loaded
 
 
 def test_failing_entry_point_plugin_is_reported_not_swallowed(tmp_path, monkeypatch, clean_plugins):
