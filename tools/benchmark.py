@@ -29,6 +29,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs (separate processes)")
     parser.add_argument("--channels-last", action="store_true", help="add ChannelsLastHook")
     parser.add_argument("--activation-checkpoint", nargs="+", metavar="MODULE", help="add ActivationCheckpointHook")
+    parser.add_argument(
+        "--flush-denormal", action="store_true", help="torch.set_flush_denormal(True): CPU denormals cost 10-100x"
+    )
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config keys")
@@ -44,10 +47,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.threads:
+    if args.threads or args.flush_denormal:
         import torch
 
-        torch.set_num_threads(args.threads)
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        if args.flush_denormal:
+            torch.set_flush_denormal(True)
     if args.data:
         from dareg.utils.data_benchmark import benchmark_data, format_data_results
 
