@@ -26,9 +26,7 @@ from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import HistoryBuffer
 
 
-def rebuild_history_buffer(
-    log_history: torch.Tensor, count_history: torch.Tensor, max_length: int
-) -> HistoryBuffer:
+def rebuild_history_buffer(log_history: torch.Tensor, count_history: torch.Tensor, max_length: int) -> HistoryBuffer:
     """Recreate a ``HistoryBuffer`` from what :func:`_reduce_history_buffer` stored."""
     buffer = HistoryBuffer(max_length=max_length)
     buffer._log_history = log_history.numpy()
