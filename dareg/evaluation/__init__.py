@@ -1,4 +1,6 @@
 """Metrics: mIoU for segmentation, accuracy for classification."""
 
-from dareg.evaluation.accuracy import Accuracy  # noqa: F401
-from dareg.evaluation.iou_metric import IoUMetric  # noqa: F401
+from dareg.evaluation.accuracy import Accuracy
+from dareg.evaluation.iou_metric import IoUMetric
+
+__all__ = ["Accuracy", "IoUMetric"]

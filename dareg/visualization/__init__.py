@@ -1,2 +1,5 @@
 """Palettes, image grids and visualisers."""
-from dareg.visualization.palette import colorize, palette_lut  # noqa: F401
+
+from dareg.visualization.palette import colorize, palette_lut
+
+__all__ = ["colorize", "palette_lut"]

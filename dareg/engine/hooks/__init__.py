@@ -5,6 +5,7 @@ from dareg.engine.hooks.log_history_hook import LogHistoryLimitHook
 from dareg.engine.hooks.memory_hooks import ActivationCheckpointHook, ChannelsLastHook
 from dareg.engine.hooks.random_state_hook import RandomStateHook
 from dareg.engine.hooks.rank_consistency_hook import RankConsistencyHook, RankDivergenceError
+from dareg.engine.hooks.seg_prediction_saver_hook import SegPredictionSaverHook
 from dareg.engine.hooks.strict_load_hook import CheckpointMismatchError, StrictLoadHook
 from dareg.engine.hooks.translation_visualization_hook import TranslationVisualizationHook
 
@@ -18,7 +19,7 @@ __all__ = [
     "RandomStateHook",
     "RankConsistencyHook",
     "RankDivergenceError",
+    "SegPredictionSaverHook",
     "StrictLoadHook",
     "TranslationVisualizationHook",
 ]
-from dareg.engine.hooks.seg_prediction_saver_hook import SegPredictionSaverHook  # noqa: E402,F401

@@ -1,7 +1,8 @@
 """Backbones registered in dareg's BACKBONES registry."""
-from dareg.models.backbones import (  # noqa: F401
-    deeplabv2,
-    lenet,  # noqa: F401
-    smp_encoder,
-    timm_backbone,
-)
+
+from dareg.models.backbones.deeplabv2 import DeepLabV2ResNet
+from dareg.models.backbones.lenet import LeNetEncoder, PixelDATaskNet
+from dareg.models.backbones.smp_encoder import SMPEncoder
+from dareg.models.backbones.timm_backbone import TimmBackbone
+
+__all__ = ["DeepLabV2ResNet", "LeNetEncoder", "PixelDATaskNet", "SMPEncoder", "TimmBackbone"]

@@ -1,2 +1,5 @@
 """Classifiers registered in dareg's CLASSIFIERS registry."""
-from dareg.models.classifiers import image_classifier  # noqa: F401
+
+from dareg.models.classifiers.image_classifier import ImageClassifier
+
+__all__ = ["ImageClassifier"]

@@ -1,8 +1,15 @@
 """Discriminators registered in dareg's DISCRIMINATORS registry."""
-from dareg.models.discriminators import (
-    discogan_discriminator,  # noqa: F401
-    fc_discriminator,  # noqa: F401
-    mlp_discriminator,  # noqa: F401
-    patchgan,  # noqa: F401
-    pixelda_discriminator,  # noqa: F401
-)
+
+from dareg.models.discriminators.discogan_discriminator import DiscoGANDiscriminator
+from dareg.models.discriminators.fc_discriminator import FCDiscriminator
+from dareg.models.discriminators.mlp_discriminator import MLPDiscriminator
+from dareg.models.discriminators.patchgan import PatchDiscriminator
+from dareg.models.discriminators.pixelda_discriminator import PixelDADiscriminator
+
+__all__ = [
+    "DiscoGANDiscriminator",
+    "FCDiscriminator",
+    "MLPDiscriminator",
+    "PatchDiscriminator",
+    "PixelDADiscriminator",
+]

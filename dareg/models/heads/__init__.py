@@ -1,5 +1,6 @@
 """Heads registered in dareg's HEADS registry."""
-from dareg.models.heads import (
-    aspp,  # noqa: F401
-    linear_cls_head,  # noqa: F401
-)
+
+from dareg.models.heads.aspp import ASPPClassifier
+from dareg.models.heads.linear_cls_head import LinearClsHead
+
+__all__ = ["ASPPClassifier", "LinearClsHead"]

@@ -1,5 +1,7 @@
 """Building blocks and weight initialisation shared by model components."""
 
-from dareg.models.utils.image_pool import ImagePool  # noqa: F401
-from dareg.models.utils.init import GANInit, init_gan_weights  # noqa: F401
-from dareg.models.utils.norm import build_norm_2d, conv_bias  # noqa: F401
+from dareg.models.utils.image_pool import ImagePool
+from dareg.models.utils.init import GANInit, init_gan_weights
+from dareg.models.utils.norm import build_norm_2d, conv_bias
+
+__all__ = ["GANInit", "ImagePool", "build_norm_2d", "conv_bias", "init_gan_weights"]
