@@ -21,6 +21,8 @@ import json
 import math
 import os
 import statistics
+import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -62,6 +64,10 @@ def train_seeds(
         cfg = load_config(config, options)
         work_dir = seed_work_dir(root, seed)
         apply_run_options(cfg, config, work_dir=work_dir, amp=amp, resume="auto" if resume else None)
+        # mmengine names its global MessageHub and Visualizer after the experiment, by default
+        # "<config>_<timestamp to the second>": two seeds starting within a second would share them
+        name = os.path.splitext(os.path.basename(config))[0]
+        cfg.experiment_name = f"{name}_seed{seed}_{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:6]}"
         train(cfg)
         work_dirs.append(work_dir)
     return work_dirs
