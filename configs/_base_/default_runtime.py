@@ -14,17 +14,19 @@ default_hooks = dict(
         backend_args=dict(backend="atomic_local"),
     ),
     sampler_seed=dict(type="DistSamplerSeedHook"),
-)
-# RandomStateHook keeps the global RNG states in checkpoints: a resumed run continues bit for bit.
-custom_hooks = [
-    dict(type="RandomStateHook"),
+    # dareg's guarantees live here, not in custom_hooks: dicts merge by key across _base_ files, so a
+    # config changes one (strict_load=dict(type="StrictLoadHook", ignore_missing=[...])) or drops it
+    # (finite_loss=None) without restating the others.
+    # RandomStateHook keeps the global RNG states in checkpoints: a resumed run continues bit for bit.
+    random_state=dict(type="RandomStateHook"),
     # FiniteLossHook stops at the first NaN/inf loss; the last good checkpoint stays the latest.
-    dict(type="FiniteLossHook"),
+    finite_loss=dict(type="FiniteLossHook"),
     # StrictLoadHook: load_from / --resume of a checkpoint from another config fails, listing the keys.
-    dict(type="StrictLoadHook"),
+    strict_load=dict(type="StrictLoadHook"),
     # LogHistoryLimitHook: mmengine's logged-scalar histories grow (and cost) with every iteration; cap them.
-    dict(type="LogHistoryLimitHook", max_length=1000),
-]
+    log_history=dict(type="LogHistoryLimitHook", max_length=1000),
+)
+custom_hooks = []
 
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -41,8 +41,5 @@ train_dataloader = dict(
 val_cfg = val_dataloader = val_evaluator = test_cfg = test_dataloader = test_evaluator = None  # no metric
 default_hooks = dict(logger=dict(interval=100), checkpoint=dict(interval=10000))
 custom_hooks = [
-    dict(type="RandomStateHook"),
-    dict(type="FiniteLossHook"),
-    dict(type="StrictLoadHook"),
     dict(type="TranslationVisualizationHook", interval=2000, num_samples=1),
 ]

@@ -33,8 +33,5 @@ train_cfg = dict(max_iters=200 * epoch_iters)
 val_cfg = test_cfg = None  # no translation metric
 default_hooks = dict(logger=dict(interval=100), checkpoint=dict(interval=5 * epoch_iters))
 custom_hooks = [
-    dict(type="RandomStateHook"),
-    dict(type="FiniteLossHook"),
-    dict(type="StrictLoadHook"),
     dict(type="TranslationVisualizationHook", interval=epoch_iters, num_samples=1),
 ]

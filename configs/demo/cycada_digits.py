@@ -39,8 +39,5 @@ train_cfg = dict(max_iters=max_iters)
 val_cfg = val_dataloader = val_evaluator = test_cfg = test_dataloader = test_evaluator = None  # no metric
 default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=300))
 custom_hooks = [
-    dict(type="RandomStateHook"),
-    dict(type="FiniteLossHook"),
-    dict(type="StrictLoadHook"),
     dict(type="TranslationVisualizationHook", interval=100, num_samples=4),
 ]

@@ -45,8 +45,5 @@ train_cfg = dict(type="ResumableIterBasedTrainLoop", max_iters=50000)
 val_cfg = test_cfg = None  # no headline metric
 default_hooks = dict(logger=dict(interval=100), checkpoint=dict(interval=5000))
 custom_hooks = [
-    dict(type="RandomStateHook"),
-    dict(type="FiniteLossHook"),
-    dict(type="StrictLoadHook"),
     dict(type="TranslationVisualizationHook", interval=1000, num_samples=8),
 ]

@@ -77,11 +77,24 @@ def apply_run_options(
     return cfg
 
 
+#: The default hooks mmengine itself knows; it removes those set to None and rejects None for others.
+MMENGINE_DEFAULT_HOOKS = ("runtime_info", "timer", "sampler_seed", "logger", "param_scheduler", "checkpoint")
+
+
+def drop_disabled_default_hooks(cfg: Config) -> None:
+    """Remove dareg's default hooks that a config switched off (``default_hooks.finite_loss=None``)."""
+    hooks = cfg.get("default_hooks")
+    if hooks:
+        for name in [n for n, hook in hooks.items() if hook is None and n not in MMENGINE_DEFAULT_HOOKS]:
+            hooks.pop(name)
+
+
 def build_runner(cfg: Config) -> Runner:
     """Check every ``type`` in ``cfg``, then build mmengine's Runner (or ``cfg.runner_type``)."""
     import dareg.engine  # noqa: F401  (atomic checkpoint backend, safe globals for torch.load)
 
     check_config_types(cfg)
+    drop_disabled_default_hooks(cfg)
     if cfg.get("launcher", "none") != "none":
         from dareg.engine.model_wrappers import prepare_distributed
 

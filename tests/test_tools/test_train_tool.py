@@ -83,3 +83,16 @@ def test_unknown_type_fails_before_any_work(train_tool, toy_config_file, tmp_pat
 def test_resume_from_missing_checkpoint(train_tool, toy_config_file, tmp_path):
     with pytest.raises(SystemExit, match="no such checkpoint file"):
         train_tool.main([str(toy_config_file), "--resume", str(tmp_path / "nope.pth")])
+
+
+def test_default_runtime_hooks_merge_by_key_and_switch_off(tmp_path):
+    """dareg's guarantees are default_hooks: a config that adds hooks keeps them, and can drop one."""
+    from dareg.apis.train import drop_disabled_default_hooks
+    from dareg.utils.config import load_config
+
+    cfg = load_config(str(ROOT / "configs/demo/cyclegan_digits.py"))
+    assert {"random_state", "finite_loss", "strict_load", "log_history"} <= set(cfg.default_hooks)
+    assert [hook["type"] for hook in cfg.custom_hooks] == ["TranslationVisualizationHook"]
+    cfg = load_config(str(ROOT / "configs/demo/cyclegan_digits.py"), {"default_hooks.finite_loss": None})
+    drop_disabled_default_hooks(cfg)
+    assert "finite_loss" not in cfg.default_hooks and "random_state" in cfg.default_hooks

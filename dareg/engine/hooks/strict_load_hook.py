@@ -79,7 +79,7 @@ class StrictLoadHook(Hook):
         ignore_unexpected: Glob patterns of checkpoint keys the model may lack. Defaults to ``()``.
 
     Examples:
-        >>> custom_hooks = [dict(type="StrictLoadHook", ignore_missing=["discriminator.*"])]
+        >>> default_hooks = dict(strict_load=dict(type="StrictLoadHook", ignore_missing=["discriminator.*"]))
     """
 
     priority = "VERY_HIGH"
@@ -108,8 +108,8 @@ class StrictLoadHook(Hook):
             message += _listing("shape mismatches", mismatched)
         message += (
             "\nUse the checkpoint of this config, or, to start from partial weights on purpose, add "
-            "dict(type='StrictLoadHook', ignore_missing=[...], ignore_unexpected=[...]) (glob patterns) "
-            "to custom_hooks in place of the default one."
+            "default_hooks=dict(strict_load=dict(type='StrictLoadHook', ignore_missing=[...], "
+            "ignore_unexpected=[...])) (glob patterns) to the config."
         )
         raise CheckpointMismatchError(message)
 
