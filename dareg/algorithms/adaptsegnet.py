@@ -32,7 +32,7 @@ from mmengine.optim import OptimWrapperDict
 from torch import nn
 
 from dareg.algorithms.base import BaseAlgorithm
-from dareg.models.segmentors.multi_level_segmentor import resize_logits
+from dareg.models.segmentors.multi_level_segmentor import level_suffixes, per_level_weights, resize_logits
 from dareg.registry import ALGORITHMS, DISCRIMINATORS, LOSSES, SEGMENTORS
 
 
@@ -82,21 +82,8 @@ class AdaptSegNet(BaseAlgorithm):
     ) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.segmentor = SEGMENTORS.build(segmentor)
-        num_levels = int(getattr(self.segmentor, "num_levels", 1))
-        weights = [float(lambda_adv)] if isinstance(lambda_adv, (int, float)) else [float(w) for w in lambda_adv]
-        if len(weights) != num_levels:
-            raise ValueError(
-                f"AdaptSegNet: lambda_adv={tuple(weights)} needs one weight per segmentor level; the segmentor "
-                f"({type(self.segmentor).__name__}) has {num_levels} (aux, main order). Use 0.0 for a level that "
-                "is not adapted."
-            )
-        self.lambda_adv = tuple(weights)
-        self.adapted_levels = tuple(level for level, weight in enumerate(weights) if weight > 0)
-        if not self.adapted_levels:
-            raise ValueError(
-                "AdaptSegNet: every lambda_adv is 0, so nothing is adapted; use the SourceOnly algorithm "
-                "(task_model=<the segmentor config>) for the source-only baseline."
-            )
+        self.lambda_adv = per_level_weights(self.segmentor, lambda_adv, "AdaptSegNet", "lambda_adv")
+        self.adapted_levels = tuple(level for level, weight in enumerate(self.lambda_adv) if weight > 0)
         discriminator = dict(discriminator or dict(type="FCDiscriminator"))
         if "in_channels" not in discriminator and hasattr(self.segmentor, "num_classes"):
             discriminator["in_channels"] = self.segmentor.num_classes
@@ -106,8 +93,7 @@ class AdaptSegNet(BaseAlgorithm):
         self.gan_loss = LOSSES.build(gan_loss or dict(type="GANLoss", mode="vanilla"))
         self.source_label = float(source_label)
         self.target_label = float(target_label)
-        names = getattr(self.segmentor, "level_names", None) or tuple(f"level{i}" for i in range(num_levels))
-        self.level_suffixes = tuple("" if name == "main" else f"_{name}" for name in names)
+        self.level_suffixes = level_suffixes(self.segmentor)
 
     # --- one iteration, in the reference's order -------------------------------------------------
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict[str, torch.Tensor]:

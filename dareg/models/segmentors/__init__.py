@@ -1,5 +1,10 @@
 """Segmentors registered in dareg's SEGMENTORS registry."""
 
-from dareg.models.segmentors.multi_level_segmentor import MultiLevelSegmentor, resize_logits
+from dareg.models.segmentors.multi_level_segmentor import (
+    MultiLevelSegmentor,
+    level_suffixes,
+    per_level_weights,
+    resize_logits,
+)
 
-__all__ = ["MultiLevelSegmentor", "resize_logits"]
+__all__ = ["MultiLevelSegmentor", "level_suffixes", "per_level_weights", "resize_logits"]

@@ -28,6 +28,38 @@ def resize_logits(logits: torch.Tensor, size: Sequence[int], align_corners: bool
     return F.interpolate(logits, size=size, mode="bilinear", align_corners=align_corners)
 
 
+def per_level_weights(
+    segmentor: torch.nn.Module, weights: Sequence[float] | float, owner: str, argument: str
+) -> tuple[float, ...]:
+    """Check ``weights`` (one per output level of ``segmentor``, aux first) for an algorithm.
+
+    Raises:
+        ValueError: The count does not match the segmentor's levels, or every weight is 0 (then the
+            method adapts nothing and ``SourceOnly`` is the right algorithm).
+    """
+    num_levels = int(getattr(segmentor, "num_levels", 1))
+    values = (float(weights),) if isinstance(weights, (int, float)) else tuple(float(w) for w in weights)
+    if len(values) != num_levels:
+        raise ValueError(
+            f"{owner}: {argument}={values} needs one weight per segmentor level; the segmentor "
+            f"({type(segmentor).__name__}) has {num_levels} (aux, main order). Use 0.0 for a level that "
+            "is not adapted."
+        )
+    if not any(value > 0 for value in values):
+        raise ValueError(
+            f"{owner}: every {argument} is 0, so nothing is adapted; use the SourceOnly algorithm "
+            "(task_model=<the segmentor config>) for the source-only baseline."
+        )
+    return values
+
+
+def level_suffixes(segmentor: torch.nn.Module) -> tuple[str, ...]:
+    """Loss-key suffix per output level: ``""`` for the main level, ``"_aux"`` (its name) for others."""
+    num_levels = int(getattr(segmentor, "num_levels", 1))
+    names = getattr(segmentor, "level_names", None) or tuple(f"level{i}" for i in range(num_levels))
+    return tuple("" if name == "main" else f"_{name}" for name in names)
+
+
 @SEGMENTORS.register_module()
 class MultiLevelSegmentor(BaseTaskModel):
     """Backbone + main head (+ auxiliary head), returning logits per level, main last.

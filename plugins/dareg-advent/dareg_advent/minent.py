@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import torch
 from dareg.algorithms import BaseAlgorithm
-from dareg.models.segmentors.multi_level_segmentor import resize_logits
+from dareg.models.segmentors import level_suffixes, per_level_weights, resize_logits
 from dareg.registry import ALGORITHMS, LOSSES, SEGMENTORS
 from mmengine.optim import OptimWrapperDict
 
@@ -56,23 +56,9 @@ class MinEnt(BaseAlgorithm):
     ) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.segmentor = SEGMENTORS.build(segmentor)
-        num_levels = int(getattr(self.segmentor, "num_levels", 1))
-        weights = [float(lambda_ent)] if isinstance(lambda_ent, (int, float)) else [float(w) for w in lambda_ent]
-        if len(weights) != num_levels:
-            raise ValueError(
-                f"MinEnt: lambda_ent={tuple(weights)} needs one weight per segmentor level; the segmentor "
-                f"({type(self.segmentor).__name__}) has {num_levels} (aux, main order). Use 0.0 for a level "
-                "whose entropy is not minimised."
-            )
-        if not any(weight > 0 for weight in weights):
-            raise ValueError(
-                "MinEnt: every lambda_ent is 0, so nothing is adapted; use dareg's SourceOnly algorithm "
-                "(task_model=<the segmentor config>) for the source-only baseline."
-            )
-        self.lambda_ent = tuple(weights)
+        self.lambda_ent = per_level_weights(self.segmentor, lambda_ent, "MinEnt", "lambda_ent")
         self.entropy_loss = LOSSES.build(entropy_loss or dict(type="EntropyLoss"))
-        names = getattr(self.segmentor, "level_names", None) or tuple(f"level{i}" for i in range(num_levels))
-        self.level_suffixes = tuple("" if name == "main" else f"_{name}" for name in names)
+        self.level_suffixes = level_suffixes(self.segmentor)
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict[str, torch.Tensor]:
         batch = self.data_preprocessor(data, training=True)
