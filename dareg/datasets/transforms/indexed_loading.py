@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from dareg.datasets.transforms.loading import LoadSegMap, check_label_range
+from dareg.datasets.transforms.loading import LoadSegMap
 from dareg.registry import TRANSFORMS
 
 
@@ -58,16 +58,5 @@ class LoadIndexedSegMap(LoadSegMap):
         ignore_index: The label value allowed besides the classes. Defaults to 255.
     """
 
-    def __call__(self, results: dict) -> dict:
-        label = read_indexed_label(results["seg_path"])
-        lut = results.get("label_lut")
-        if lut is not None:
-            lut = np.asarray(lut, dtype=np.uint8)
-            label = np.where(label < lut.size, lut[np.minimum(label, lut.size - 1)], self.ignore_index)
-        label = label.astype(np.uint8) if label.max(initial=0) <= 255 else label
-        num_classes = self.num_classes if self.num_classes is not None else results.get("num_classes")
-        if num_classes is not None:
-            check_label_range(label, int(num_classes), self.ignore_index, results["seg_path"])
-        results["gt_seg"] = label
-        results["gt_seg_shape"] = label.shape[:2]
-        return results
+    def read_label(self, path: str) -> np.ndarray:
+        return read_indexed_label(path)

@@ -83,13 +83,19 @@ class LoadSegMap:
         self.num_classes = num_classes
         self.ignore_index = ignore_index
 
+    def read_label(self, path: str) -> np.ndarray:
+        """Read the raw label ids of ``path`` (OpenCV; the first channel of a colour file)."""
+        label = read_image(path, cv2.IMREAD_UNCHANGED)
+        return label[..., 0] if label.ndim == 3 else label
+
     def __call__(self, results: dict) -> dict:
-        label = read_image(results["seg_path"], cv2.IMREAD_UNCHANGED)
-        if label.ndim == 3:
-            label = label[..., 0]
+        label = self.read_label(results["seg_path"])
         lut = results.get("label_lut")
         if lut is not None:
-            label = np.asarray(lut, dtype=np.uint8)[label]
+            # ids beyond the table (16-bit label files) become ignore_index
+            lut = np.asarray(lut, dtype=np.uint8)
+            label = np.where(label < lut.size, lut[np.minimum(label, lut.size - 1)], self.ignore_index)
+        label = label.astype(np.uint8) if label.max(initial=0) <= 255 else label
         num_classes = self.num_classes if self.num_classes is not None else results.get("num_classes")
         if num_classes is not None:
             check_label_range(label, int(num_classes), self.ignore_index, results["seg_path"])
