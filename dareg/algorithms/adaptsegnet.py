@@ -170,12 +170,6 @@ class AdaptSegNet(BaseAlgorithm):
     def _is_d_total(key: str) -> bool:
         return key.startswith("loss_d") and not key.startswith(("loss_d_src", "loss_d_tgt"))
 
-    def step(self, optim_wrapper: OptimWrapperDict, name: str) -> None:
-        """Step, then zero, the optimizer called ``name`` (its gradients are already accumulated)."""
-        wrapper = self.optimizer(optim_wrapper, name)
-        wrapper.step()
-        wrapper.zero_grad()
-
     @staticmethod
     def _check_no_accumulation(wrapper: Any) -> None:
         if getattr(wrapper, "_accumulative_counts", 1) != 1:

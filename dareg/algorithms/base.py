@@ -32,7 +32,8 @@ class BaseAlgorithm(BaseModel):
       ``"tensor"`` to :meth:`forward_tensor` (raw network outputs, for export and benchmarks).
 
     Helpers keep ``train_step`` short: :meth:`frozen` switches sub-modules' gradients off for one
-    step, :meth:`update` steps one named optimizer, :meth:`autocast` enters that optimizer's
+    step, :meth:`update` back-propagates a loss and steps one named optimizer (:meth:`step` steps
+    one whose gradients several backward passes accumulated), :meth:`autocast` enters that optimizer's
     mixed-precision context, and :meth:`scalars` detaches a dict of losses for logging.
 
     Args:
@@ -114,6 +115,16 @@ class BaseAlgorithm(BaseModel):
     def update(self, optim_wrapper: OptimWrapperDict | OptimWrapper, name: str, loss: torch.Tensor) -> None:
         """Backpropagate ``loss`` and step (then zero) the optimizer called ``name``."""
         self.optimizer(optim_wrapper, name).update_params(loss)
+
+    def step(self, optim_wrapper: OptimWrapperDict | OptimWrapper, name: str) -> None:
+        """Step, then zero, optimizer ``name`` whose gradients were accumulated by separate backwards.
+
+        For methods that back-propagate several losses one after another to free each graph early
+        (AdaptSegNet's source and target passes), then step once.
+        """
+        wrapper = self.optimizer(optim_wrapper, name)
+        wrapper.step()
+        wrapper.zero_grad()
 
     def autocast(self, optim_wrapper: OptimWrapperDict | OptimWrapper, name: str):
         """The forward context of optimizer ``name`` (autocast under ``AmpOptimWrapper``)."""

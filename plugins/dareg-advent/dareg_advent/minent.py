@@ -75,8 +75,7 @@ class MinEnt(BaseAlgorithm):
         segmentor_optim.backward(sum(entropy_losses.values()))
         losses.update(entropy_losses)
         # 3. one step
-        segmentor_optim.step()
-        segmentor_optim.zero_grad()
+        self.step(optim_wrapper, "segmentor")
         return self.scalars(losses)
 
     def target_entropy_loss(self, target: dict) -> dict[str, torch.Tensor]:
