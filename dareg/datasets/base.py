@@ -32,7 +32,9 @@ class BaseImageDataset(BaseDataset):
     * accepts a :class:`~dareg.datasets.samplers.StreamKey` as index and hands the pipeline a
       per-sample generator in ``results["rng"]``, which dareg's random transforms use;
     * builds its pipeline from dareg's ``TRANSFORMS`` registry, so it also works outside a Runner;
-    * exposes ``stream_sizes`` for :class:`~dareg.datasets.samplers.StreamSampler`.
+    * exposes ``stream_sizes`` for :class:`~dareg.datasets.samplers.StreamSampler`;
+    * hands every sample the dataset's ``label_lut`` (raw label id -> train id, applied by
+      ``LoadSegMap``) when the subclass sets one.
 
     Items are dicts ``{"inputs": Tensor[C, H, W], "data_samples": {...}}`` once the pipeline ends
     with ``PackInputs``.
@@ -43,6 +45,9 @@ class BaseImageDataset(BaseDataset):
             ``ann_file``, ``metainfo``, ``indices``, ``test_mode``, ``lazy_init`` ...).
     """
 
+    #: 256-entry lookup table from raw label ids to train ids (255 = ignored), or None.
+    label_lut: np.ndarray | None = None
+
     def __init__(self, pipeline: list | None = None, **kwargs: Any) -> None:
         built = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in (pipeline or [])]
         super().__init__(pipeline=built, **kwargs)
@@ -51,6 +56,12 @@ class BaseImageDataset(BaseDataset):
     def stream_sizes(self) -> tuple[int, ...]:
         """Sizes of the domains a stream sampler draws from: this dataset's length."""
         return (len(self),)
+
+    def get_data_info(self, idx: int) -> dict:
+        info = super().get_data_info(idx)
+        if self.label_lut is not None:
+            info["label_lut"] = self.label_lut
+        return info
 
     def full_init(self) -> None:
         if not self._fully_initialized:

@@ -135,8 +135,3 @@ class GTA5Dataset(BaseImageDataset):
                 info["seg_path"] = os.path.join(seg_path, name + self.seg_suffix)
             data_list.append(info)
         return data_list
-
-    def get_data_info(self, idx: int) -> dict:
-        info = super().get_data_info(idx)
-        info["label_lut"] = self.label_lut
-        return info
