@@ -22,7 +22,6 @@ The discriminators see softmax maps of the predictions upsampled to each domain'
 from __future__ import annotations
 
 import copy
-import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -184,7 +183,4 @@ class AdaptSegNet(BaseAlgorithm):
         return self.segmentor(inputs)
 
     def predict(self, inputs: torch.Tensor, data_samples: dict | None = None) -> list[dict]:
-        outputs = self.segmentor(inputs)
-        if "input_size" in inspect.signature(self.segmentor.predict).parameters:
-            return self.segmentor.predict(outputs, data_samples, input_size=inputs.shape[-2:])
-        return self.segmentor.predict(outputs, data_samples)
+        return self.predict_with(self.segmentor, inputs, data_samples)

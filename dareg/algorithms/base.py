@@ -64,6 +64,11 @@ class BaseAlgorithm(BaseModel):
         """Return the raw outputs of the network that makes predictions."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward_tensor(inputs)")
 
+    @staticmethod
+    def predict_with(task_model: nn.Module, inputs: torch.Tensor, data_samples: dict | None = None) -> list[dict]:
+        """Run a task network (``BaseTaskModel``) on ``inputs`` and return its per-sample predictions."""
+        return task_model.predict(task_model(inputs), data_samples, input_size=tuple(inputs.shape[-2:]))
+
     def forward(self, inputs: torch.Tensor, data_samples: dict | None = None, mode: str = "tensor") -> Any:
         if mode == "predict":
             return self.predict(inputs, data_samples)

@@ -50,4 +50,4 @@ class SourceOnly(BaseAlgorithm):
         return self.task_model(inputs)
 
     def predict(self, inputs: torch.Tensor, data_samples: dict | None = None) -> list[dict]:
-        return self.task_model.predict(self.task_model(inputs), data_samples)
+        return self.predict_with(self.task_model, inputs, data_samples)

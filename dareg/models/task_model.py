@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -18,15 +19,21 @@ class BaseTaskModel(nn.Module):
       for most networks; AdaptSegNet's multi-level segmentor returns ``[aux, main]``).
     * :meth:`loss` ``(outputs, data_samples) -> dict[str, Tensor]``: supervised losses, weighted,
       keys starting with ``loss_``.
-    * :meth:`predict` ``(outputs, data_samples) -> list[dict]``: one dict per sample for the metrics
-      (``pred_seg`` and ``gt_seg`` for segmentation, ``pred_label`` and ``gt_label`` for
-      classification), on the CPU.
+    * :meth:`predict` ``(outputs, data_samples, input_size) -> list[dict]``: one dict per sample for
+      the metrics (``pred_seg`` and ``gt_seg`` for segmentation, ``pred_label`` and ``gt_label`` for
+      classification), on the CPU; ``input_size`` is the network input's ``(H, W)``, the size dense
+      predictions take when there are no labels (classifiers ignore it).
     """
 
     def loss(self, outputs: list[torch.Tensor], data_samples: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Supervised losses of ``outputs`` against the labels in ``data_samples``."""
         raise NotImplementedError(f"{type(self).__name__} must implement loss(outputs, data_samples)")
 
-    def predict(self, outputs: list[torch.Tensor], data_samples: dict[str, Any] | None = None) -> list[dict]:
+    def predict(
+        self,
+        outputs: list[torch.Tensor],
+        data_samples: dict[str, Any] | None = None,
+        input_size: Sequence[int] | None = None,
+    ) -> list[dict]:
         """Per-sample predictions (and ground truth, when given) for the metrics."""
         raise NotImplementedError(f"{type(self).__name__} must implement predict(outputs, data_samples)")

@@ -8,6 +8,7 @@ can swap the encoder while keeping the head.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -58,7 +59,12 @@ class ImageClassifier(BaseTaskModel):
         loss = F.cross_entropy(outputs[-1], labels.to(outputs[-1].device), label_smoothing=self.label_smoothing)
         return {"loss_cls": self.loss_weight * loss}
 
-    def predict(self, outputs: list[torch.Tensor], data_samples: dict[str, Any] | None = None) -> list[dict]:
+    def predict(
+        self,
+        outputs: list[torch.Tensor],
+        data_samples: dict[str, Any] | None = None,
+        input_size: Sequence[int] | None = None,
+    ) -> list[dict]:
         scores = outputs[-1].detach().float().softmax(dim=1).cpu()
         preds = scores.argmax(dim=1)
         labels = (data_samples or {}).get("gt_label")

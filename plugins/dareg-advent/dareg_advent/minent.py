@@ -14,7 +14,6 @@ No discriminator is involved: the only adaptation signal is the entropy of targe
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 
 import torch
@@ -94,7 +93,4 @@ class MinEnt(BaseAlgorithm):
         return self.segmentor(inputs)
 
     def predict(self, inputs: torch.Tensor, data_samples: dict | None = None) -> list[dict]:
-        outputs = self.segmentor(inputs)
-        if "input_size" in inspect.signature(self.segmentor.predict).parameters:
-            return self.segmentor.predict(outputs, data_samples, input_size=inputs.shape[-2:])
-        return self.segmentor.predict(outputs, data_samples)
+        return self.predict_with(self.segmentor, inputs, data_samples)
