@@ -25,7 +25,7 @@ across ranks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -136,7 +136,8 @@ def prepare_distributed(cfg: Any) -> None:
 
     Applies :func:`configure_distributed`; without CUDA it also starts the process group itself,
     because mmengine's ``init_dist`` calls ``torch.cuda.set_device`` first (the Runner then sees
-    an initialised group and keeps it).
+    an initialised group and keeps it). Under ``--launcher slurm`` the rank, world size and master
+    address come from Slurm's environment (:func:`slurm_environment`).
     """
     import os
 
@@ -144,17 +145,88 @@ def prepare_distributed(cfg: Any) -> None:
     import torch.distributed as torch_dist
 
     configure_distributed(cfg)
-    if cfg.get("launcher") == "pytorch" and not torch.cuda.is_available() and not torch_dist.is_initialized():
-        missing = [k for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT") if k not in os.environ]
-        if missing:
-            raise RuntimeError(
-                f"--launcher pytorch needs the environment variables {missing}: start the run with "
-                "tools/dist_train.sh CONFIG NPROC (torchrun sets them)."
-            )
-        backend = cfg["env_cfg"]["dist_cfg"]["backend"]
-        torch_dist.init_process_group(
-            backend=backend, rank=int(os.environ["RANK"]), world_size=int(os.environ["WORLD_SIZE"])
+    launcher = cfg.get("launcher")
+    if launcher not in ("pytorch", "slurm") or torch.cuda.is_available() or torch_dist.is_initialized():
+        return
+    if launcher == "slurm":
+        os.environ.update(slurm_environment(os.environ))
+    missing = [k for k in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT") if k not in os.environ]
+    if missing:
+        raise RuntimeError(
+            f"--launcher pytorch needs the environment variables {missing}: start the run with "
+            "tools/dist_train.sh CONFIG NPROC (torchrun sets them)."
         )
+    backend = cfg["env_cfg"]["dist_cfg"]["backend"]
+    torch_dist.init_process_group(
+        backend=backend, rank=int(os.environ["RANK"]), world_size=int(os.environ["WORLD_SIZE"])
+    )
+
+
+#: Port of the rendezvous when ``MASTER_PORT`` is unset, as mmengine's Slurm launcher uses.
+SLURM_DEFAULT_PORT = 29500
+
+
+def slurm_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``, ``MASTER_ADDR`` and ``MASTER_PORT`` from Slurm's variables.
+
+    The values mmengine's Slurm launcher derives, without its GPU selection, so that
+    ``--launcher slurm`` also runs on CPU nodes. ``MASTER_ADDR`` and ``MASTER_PORT`` already in
+    ``environ`` are kept; otherwise the address is the first host of ``SLURM_NODELIST`` (expanded by
+    ``scontrol show hostname`` when available, else by :func:`first_slurm_host`) and the port 29500.
+
+    Raises:
+        RuntimeError: If a Slurm variable is missing (the process was not started by ``srun``).
+    """
+    missing = [k for k in ("SLURM_PROCID", "SLURM_NTASKS", "SLURM_NODELIST") if k not in environ]
+    if missing:
+        raise RuntimeError(
+            f"--launcher slurm needs the environment variables {missing}, which srun sets: start "
+            "the run with `srun ... python tools/train.py CONFIG --launcher slurm` (see "
+            "docs/distributed.md), or use tools/dist_train.sh on a single machine."
+        )
+    rank = int(environ["SLURM_PROCID"])
+    address = environ.get("MASTER_ADDR") or _scontrol_first_host(environ["SLURM_NODELIST"])
+    return {
+        "RANK": str(rank),
+        "WORLD_SIZE": str(int(environ["SLURM_NTASKS"])),
+        "LOCAL_RANK": str(int(environ.get("SLURM_LOCALID", rank))),
+        "MASTER_ADDR": address or first_slurm_host(environ["SLURM_NODELIST"]),
+        "MASTER_PORT": environ.get("MASTER_PORT", str(SLURM_DEFAULT_PORT)),
+    }
+
+
+def _scontrol_first_host(node_list: str) -> str | None:
+    import shutil
+    import subprocess
+
+    if shutil.which("scontrol") is None:
+        return None
+    result = subprocess.run(["scontrol", "show", "hostname", node_list], capture_output=True, text=True)
+    hosts = result.stdout.split()
+    return hosts[0] if result.returncode == 0 and hosts else None
+
+
+def first_slurm_host(node_list: str) -> str:
+    """The first host name of a Slurm node list such as ``"gpu[07-09,12],cpu3"`` (``"gpu07"``).
+
+    Covers the compressed forms Slurm writes for ``SLURM_NODELIST``: comma-separated names, each
+    with at most one bracketed list of numbers or zero-padded ranges.
+    """
+    head = node_list.strip()
+    depth = 0
+    for index, char in enumerate(head):  # the first top-level comma ends the first entry
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            head = head[:index]
+            break
+    if "[" not in head:
+        if not head:
+            raise ValueError(f"SLURM_NODELIST {node_list!r} names no host")
+        return head
+    prefix, rest = head.split("[", 1)
+    numbers, suffix = rest.split("]", 1)
+    first = numbers.split(",", 1)[0].split("-", 1)[0]
+    return f"{prefix}{first}{suffix}"
 
 
 def configure_distributed(cfg: Any) -> None:

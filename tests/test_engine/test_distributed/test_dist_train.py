@@ -200,3 +200,45 @@ def test_configure_distributed_defaults_and_refuses_plain_ddp():
     assert named.model_wrapper_cfg.type == "dareg.AlgorithmDistributedDataParallel"
     with pytest.raises(ValueError, match="cannot train a dareg algorithm"):
         configure_distributed(Config(dict(model_wrapper_cfg=dict(type="MMDistributedDataParallel"))))
+
+
+def slurm_train(tmp_path, model: str) -> list[subprocess.CompletedProcess]:
+    """Two processes started as ``srun`` would start them: only Slurm's variables, no torchrun."""
+    config = write_config(tmp_path, model)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), TESTS_DIR, env.get("PYTHONPATH", "")])
+    for key in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        env.pop(key, None)
+    # no MASTER_ADDR and no scontrol here: the address comes from the node list
+    env.update(SLURM_NTASKS="2", SLURM_NODELIST="localhost", MASTER_PORT=str(free_port()))
+    env.update(OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="", PATH="/usr/bin:/bin")
+    command = [sys.executable, os.path.join(ROOT, "tools", "train.py"), config, "--launcher", "slurm"]
+    processes = [
+        subprocess.Popen(
+            command,
+            env=dict(env, SLURM_PROCID=str(rank), SLURM_LOCALID=str(rank)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        for rank in (0, 1)
+    ]
+    results = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=180)
+        results.append(subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
+    return results
+
+
+@pytest.mark.skipif(not torch.distributed.is_available(), reason="torch built without torch.distributed")
+def test_slurm_launcher_trains_on_cpu_with_identical_weights(tmp_path, toys):
+    for result in slurm_train(tmp_path, "ToyAdversarial"):
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    work = tmp_path / "work"
+    rank0 = torch.load(work / f"rank0_iter{MAX_ITERS}.pt", weights_only=True)
+    rank1 = torch.load(work / f"rank1_iter{MAX_ITERS}.pt", weights_only=True)
+    assert (rank0["wrapper"], rank0["backend"]) == ("AlgorithmDistributedDataParallel", "gloo")
+    assert not torch.equal(rank0["source_inputs"], rank1["source_inputs"])
+    for key, value in rank0["state"].items():
+        assert torch.equal(value, rank1["state"][key]), key
