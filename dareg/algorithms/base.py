@@ -137,13 +137,20 @@ class BaseAlgorithm(BaseModel):
 
     @staticmethod
     def scalars(losses: dict[str, torch.Tensor | float]) -> dict[str, torch.Tensor]:
-        """Detach a dict of losses into scalar tensors for the logger."""
-        return {
-            key: value.detach().float().mean() if isinstance(value, torch.Tensor) else torch.tensor(float(value))
-            for key, value in losses.items()
-        }
+        """Detach a dict of losses into float32 scalar tensors for the logger."""
+        return {key: _scalar(value) for key, value in losses.items()}
 
     @property
     def current_iter(self) -> int:
         """The Runner's current (0-based) training iteration, restored on resume."""
         return int(MessageHub.get_current_instance().get_info("iter", 0))
+
+
+def _scalar(value: torch.Tensor | float) -> torch.Tensor:
+    """``value`` as a detached float32 scalar tensor, with no tensor operation when it already is one."""
+    if not isinstance(value, torch.Tensor):
+        return torch.tensor(float(value))
+    value = value.detach()
+    if value.dtype != torch.float32:
+        value = value.float()
+    return value if value.dim() == 0 else value.mean()

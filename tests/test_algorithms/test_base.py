@@ -55,3 +55,13 @@ def test_toy_updates_touch_only_their_own_submodules(toys):
     # the adversarial term reached the classifier through the frozen discriminator without touching it
     assert grads_at_step["classifier"] == {n for n, _ in model.classifier.named_parameters(prefix="classifier")}
     assert grads_at_step["d"] == {n for n, _ in model.discriminator.named_parameters(prefix="discriminator")}
+
+
+def test_scalars_are_detached_float32_scalars():
+    weight = torch.tensor([1.0, 3.0], requires_grad=True)
+    loss = (weight * 2).sum()
+    out = BaseAlgorithm.scalars(
+        {"loss": loss, "loss_bf16": loss.to(torch.bfloat16), "loss_levels": weight * 2, "acc": 0.5}
+    )
+    assert all(v.dtype == torch.float32 and v.dim() == 0 and not v.requires_grad for v in out.values())
+    assert [v.item() for v in out.values()] == [8.0, 8.0, 4.0, 0.5]

@@ -30,3 +30,18 @@ def test_lists_of_images_are_stacked_or_explained():
     assert out["inputs"].shape == (2, 1, 2, 2)
     with pytest.raises(ValueError, match="Resize or RandomCrop"):
         pre({"inputs": [torch.zeros(1, 2, 2), torch.ones(1, 3, 2)]})
+
+
+def test_tensors_move_to_the_device_and_metainfo_stays_untouched():
+    pre = DomainDataPreprocessor()
+    pre._device = torch.device("meta")  # what .to(device) records; meta shows which tensors moved
+    metainfo = [{"img_path": "a.png", "ori_shape": (4, 4)}, {"img_path": "b.png", "ori_shape": (4, 4)}]
+    labels = [torch.zeros(4, 4, dtype=torch.long), torch.zeros(2, 2, dtype=torch.long)]
+    batch = {
+        "source": {"inputs": torch.zeros(2, 1, 4, 4), "data_samples": {"gt_seg": labels, "metainfo": metainfo}},
+        "target": {"inputs": torch.zeros(2, 1, 4, 4), "data_samples": {"gt_label": torch.zeros(2, dtype=torch.long)}},
+    }
+    out = pre.cast_data(batch)
+    assert out["source"]["inputs"].is_meta and out["target"]["data_samples"]["gt_label"].is_meta
+    assert all(label.is_meta for label in out["source"]["data_samples"]["gt_seg"])
+    assert out["source"]["data_samples"]["metainfo"] is metainfo

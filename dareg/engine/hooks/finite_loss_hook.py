@@ -39,13 +39,26 @@ def non_finite_items(values: dict[str, Any]) -> dict[str, float]:
 
 
 def all_finite(values: dict[str, Any]) -> bool:
-    """Whether every floating value is finite, with one device synchronisation for all tensors."""
-    tensors = [v.detach().reshape(-1).float() for v in values.values() if isinstance(v, torch.Tensor)]
-    tensors = [t for t in tensors if t.numel()]
-    numbers_ok = all(math.isfinite(v) for v in values.values() if isinstance(v, float))
-    return numbers_ok and (
-        not tensors or bool(torch.isfinite(torch.cat([t.to(tensors[0].device) for t in tensors])).all())
-    )
+    """Whether every floating value is finite.
+
+    Scalar tensors (what ``train_step`` returns for logging) are read with ``item()``: the logger
+    reads each of them that way right after, so on a GPU the first read waits for the step and the
+    others cost nothing, and on a CPU this is ~1 us per loss instead of ~100 us for concatenating
+    and testing them as tensors. Larger tensors are tested on their device, all at once.
+    """
+    larger = []
+    for value in values.values():
+        if isinstance(value, torch.Tensor):
+            if not value.is_floating_point():
+                continue
+            if value.numel() == 1:
+                if not math.isfinite(value.item()):
+                    return False
+            elif value.numel():
+                larger.append(value.detach().reshape(-1).float())
+        elif isinstance(value, float) and not math.isfinite(value):
+            return False
+    return not larger or bool(torch.isfinite(torch.cat([t.to(larger[0].device) for t in larger])).all())
 
 
 @HOOKS.register_module()

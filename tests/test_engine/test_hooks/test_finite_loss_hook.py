@@ -10,6 +10,7 @@ from mmengine.config import Config
 
 from dareg.apis import train
 from dareg.engine.hooks import FiniteLossHook, NonFiniteLossError
+from dareg.engine.hooks.finite_loss_hook import all_finite
 from dareg.registry import ALGORITHMS, MODELS
 
 
@@ -106,3 +107,19 @@ def test_only_losses_are_checked():
     hook.after_train_iter(Runner(), 0, outputs={"acc_d": torch.tensor(float("nan")), "loss_g": torch.tensor(1.0)})
     with pytest.raises(NonFiniteLossError, match="loss_g=inf at iteration 1"):
         hook.after_train_iter(Runner(), 0, outputs={"loss_g": torch.tensor(float("inf"))})
+
+
+@pytest.mark.parametrize(
+    ("values", "finite"),
+    [
+        ({"loss": torch.tensor(1.0), "loss_b": 2.0}, True),
+        ({"loss": torch.tensor(float("nan"))}, False),
+        ({"loss": torch.tensor([float("-inf")], dtype=torch.bfloat16)}, False),  # one element, not 0-dim
+        ({"loss": torch.tensor([1.0, 2.0, float("nan")])}, False),  # a per-level vector, tested as a tensor
+        ({"loss": torch.tensor([1.0, 2.0]), "loss_b": torch.tensor(3.0)}, True),
+        ({"loss": float("inf")}, False),
+        ({"loss": torch.tensor(7), "loss_b": torch.empty(0)}, True),  # integers and empty tensors: nothing to test
+    ],
+)
+def test_all_finite(values, finite):
+    assert all_finite(values) is finite
