@@ -32,6 +32,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--flush-denormal", action="store_true", help="torch.set_flush_denormal(True): CPU denormals cost 10-100x"
     )
+    parser.add_argument(
+        "--hook-costs", action="store_true", help="also time each hook per iteration (the framework's fixed cost)"
+    )
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config keys")
@@ -87,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         baseline=args.baseline,
         memory=not args.no_memory,
         child_args=child_args,
+        time_each_hook=args.hook_costs,
         **options,
     )
     print(report.format())

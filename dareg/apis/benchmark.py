@@ -13,9 +13,14 @@ One more, untimed, iteration ends the run, so that what hooks do when training e
 line, visualisation samples) stays out of the timed window.
 
 With ``baseline=True`` a hand-written loop (:mod:`dareg.apis.benchmark_baselines`) runs on the same
-batch right after each framework iteration, on the same sub-networks, with plain ``torch.optim``
-optimizers of the same settings. The two alternate, so machine noise hits both alike; the overhead
-is the median of the per-iteration ratios. Peak memory is measured in two fresh processes (the
+batch as each framework iteration, on the same sub-networks, with plain ``torch.optim`` optimizers
+of the same settings. The two alternate, so machine noise hits both alike, and which of the two runs
+first swaps from one pair to the next, so that an advantage of running first or second (a warm
+cache, the allocator's state) cancels out instead of counting as overhead. The overhead is the
+median of the per-pair ratios, with a bootstrap 95% confidence interval, and it is also given for
+each order separately. With ``hook_costs=True`` every hook's ``before_train_iter`` and
+``after_train_iter`` is timed too: a direct, low-noise measurement of the framework's fixed cost
+per iteration. Peak memory is measured in two fresh processes (the
 framework alone, the baseline alone), because a process's peak cannot be split between two loops
 that share it: ``torch.cuda.max_memory_allocated`` on CUDA, the peak resident set size on CPU.
 """
@@ -235,6 +240,8 @@ class IterationTimes:
     baseline: list[float] = field(default_factory=list)
     step_cpu: list[float] = field(default_factory=list)
     baseline_cpu: list[float] = field(default_factory=list)
+    baseline_first: list[bool] = field(default_factory=list)
+    hooks: dict[str, list[float]] = field(default_factory=dict)
     images: int = 0
 
 
@@ -249,7 +256,7 @@ class _IterationStart(Hook):
 
 
 class _IterationEnd(Hook):
-    """Times the iteration; then runs (and times) the baseline step on the same batch."""
+    """Times the iteration, and the baseline step on the same batch before or after it (alternating)."""
 
     priority = "LOWEST"
 
@@ -271,24 +278,60 @@ class _IterationEnd(Hook):
 
     def start(self, data_batch: Any) -> None:
         synchronize(self.device)
+        now = time.perf_counter()
+        self.times.data.append(now - (self._last_end or now))
+        self.times.images = count_images(data_batch)
+        if self.baseline_step is not None:
+            baseline_first = len(self.times.step) % 2 == 1
+            self.times.baseline_first.append(baseline_first)
+            if baseline_first:
+                self.time_baseline(data_batch)
         self._start = time.perf_counter()
         self._start_cpu = time.process_time()
-        self.times.data.append(self._start - (self._last_end or self._start))
-        self.times.images = count_images(data_batch)
 
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
         synchronize(self.device)
         end = time.perf_counter()
         self.times.step.append(end - self._start)
         self.times.step_cpu.append(time.process_time() - self._start_cpu)
-        if self.baseline_step is not None:
-            start, start_cpu = time.perf_counter(), time.process_time()
-            self.baseline_step(data_batch)
-            synchronize(self.device)
-            end = time.perf_counter()
-            self.times.baseline.append(end - start)
-            self.times.baseline_cpu.append(time.process_time() - start_cpu)
-        self._last_end = end
+        if self.baseline_step is not None and not self.times.baseline_first[-1]:
+            self.time_baseline(data_batch)
+        self._last_end = time.perf_counter()
+
+    def time_baseline(self, data_batch: Any) -> None:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        self.baseline_step(data_batch)
+        synchronize(self.device)
+        self.times.baseline.append(time.perf_counter() - start)
+        self.times.baseline_cpu.append(time.process_time() - start_cpu)
+
+
+#: Hook methods run once per training iteration, whose cost is the framework's fixed cost.
+ITERATION_HOOK_METHODS = ("before_train_iter", "after_train_iter")
+
+
+def time_hooks(runner: Any, times: IterationTimes, skip: Sequence[Hook] = ()) -> None:
+    """Wrap every per-iteration method of the runner's hooks with a timer that records into ``times.hooks``.
+
+    Each wrapper adds two ``perf_counter`` calls (well under a microsecond) to what it measures.
+    """
+    for hook in runner.hooks:
+        if any(hook is other for other in skip):
+            continue
+        for method in ITERATION_HOOK_METHODS:
+            records = times.hooks.setdefault(f"{type(hook).__name__}.{method}", [])
+            setattr(hook, method, _timed(getattr(hook, method), records))
+
+
+def _timed(function: Callable, records: list[float]) -> Callable:
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            records.append(time.perf_counter() - start)
+
+    return timed
 
 
 def count_images(batch: Any) -> int:
@@ -353,14 +396,57 @@ def plain_optimizers(cfg: Config, model: torch.nn.Module) -> dict[str, torch.opt
 # --- results --------------------------------------------------------------------------------------
 
 
-def overhead(framework: Sequence[float], baseline: Sequence[float]) -> dict[str, float]:
-    """Framework / baseline: statistics of the per-iteration ratios, the ratio of medians and of minima."""
+def overhead(
+    framework: Sequence[float], baseline: Sequence[float], baseline_first: Sequence[bool] | None = None
+) -> dict[str, float]:
+    """Framework / baseline: statistics of the per-pair ratios, the ratio of medians and of minima.
+
+    Also a percentile-bootstrap 95% confidence interval of the median ratio (``ci_low``,
+    ``ci_high``; 2000 resamples, fixed seed) and, when ``baseline_first`` says which loop ran first
+    in each pair, the median ratio of each order (``framework_first``, ``baseline_first``).
+    """
     ratios = [f / b for f, b in zip(framework, baseline) if b > 0]
-    return dict(
+    result = dict(
         summarize(ratios),
         of_medians=statistics.median(framework) / statistics.median(baseline),
         of_minima=min(framework) / min(baseline),
     )
+    result["ci_low"], result["ci_high"] = bootstrap_median_interval(ratios)
+    if baseline_first is not None and len(baseline_first) == len(ratios):
+        for name, order in (("framework_first", False), ("baseline_first", True)):
+            chosen = [r for r, first in zip(ratios, baseline_first) if first == order]
+            if chosen:
+                result[name] = statistics.median(chosen)
+    return result
+
+
+def bootstrap_median_interval(
+    values: Sequence[float], level: float = 0.95, resamples: int = 2000
+) -> tuple[float, float]:
+    """Percentile-bootstrap confidence interval of the median of ``values`` (seeded, reproducible)."""
+    data = np.asarray(values, dtype=float)
+    if data.size < 2:
+        value = float(data[0]) if data.size else float("nan")
+        return value, value
+    rng = np.random.default_rng(0)
+    medians = np.median(data[rng.integers(0, data.size, size=(resamples, data.size))], axis=1)
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(medians, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def hook_costs(hooks: dict[str, list[float]], timed: slice) -> dict[str, float]:
+    """Median seconds per iteration of each timed hook method (costliest first) and their ``total``.
+
+    The total is the median over iterations of the summed hook time, not the sum of the medians.
+    """
+    series = {name: values[timed] for name, values in hooks.items() if values[timed]}
+    costs = {name: statistics.median(values) for name, values in series.items()}
+    costs = dict(sorted(costs.items(), key=lambda item: -item[1]))
+    if series:
+        length = min(len(values) for values in series.values())
+        costs["total"] = statistics.median(sum(values[i] for values in series.values()) for i in range(length))
+    return costs
 
 
 def summarize(values: Sequence[float]) -> dict[str, float]:
@@ -390,6 +476,7 @@ class BenchmarkReport:
     overhead_ratio: dict[str, float] = field(default_factory=dict)
     overhead_ratio_cpu: dict[str, float] = field(default_factory=dict)
     memory: dict[str, Any] = field(default_factory=dict)
+    hook_costs: dict[str, float] = field(default_factory=dict)
 
     def format(self) -> str:
         """A human-readable table."""
@@ -425,9 +512,22 @@ class BenchmarkReport:
             if r:
                 text += (
                     f"framework / baseline ({label}): median of pairs {r['median']:.4f} "
-                    f"({100 * (r['median'] - 1):+.2f}%), IQR {r['iqr']:.4f}; of medians {r['of_medians']:.4f}; "
+                    f"({100 * (r['median'] - 1):+.2f}%, 95% CI {100 * (r['ci_low'] - 1):+.2f}% to "
+                    f"{100 * (r['ci_high'] - 1):+.2f}%), IQR {r['iqr']:.4f}; of medians {r['of_medians']:.4f}; "
                     f"of minima {r['of_minima']:.4f}\n"
                 )
+                if "framework_first" in r and "baseline_first" in r:
+                    text += (
+                        f"{'':<22}by order: framework first {100 * (r['framework_first'] - 1):+.2f}%, "
+                        f"baseline first {100 * (r['baseline_first'] - 1):+.2f}%\n"
+                    )
+        if self.hook_costs:
+            total = self.hook_costs["total"]
+            share = f" ({100 * total / self.step['median']:.2f}% of the step)" if self.step else ""
+            text += f"hooks per iteration (us): total {total * 1e6:.1f}{share}\n"
+            for name, cost in self.hook_costs.items():
+                if name != "total" and cost >= 1e-6:
+                    text += f"  {name:<48}{cost * 1e6:10.1f}\n"
         if self.memory:
             m = self.memory
             text += f"peak memory ({m['kind']}): framework {m['framework'] / 2**20:.1f} MiB"
@@ -448,14 +548,23 @@ def peak_memory(device: torch.device) -> tuple[str, int]:
 
 
 def run_timed(
-    cfg: Config, warmup: int, iters: int, baseline: bool, amp: bool, only_baseline: bool = False
+    cfg: Config,
+    warmup: int,
+    iters: int,
+    baseline: bool,
+    amp: bool,
+    only_baseline: bool = False,
+    time_each_hook: bool = False,
 ) -> tuple[IterationTimes, torch.device]:
     """Train ``warmup + iters`` iterations of a prepared config, timing each (see module doc)."""
     times = IterationTimes()
     factory = make_baseline_factory(cfg, amp) if (baseline or only_baseline) else None
     runner = build_runner(cfg)
     end = _IterationEnd(times, factory)
-    runner.register_hook(_IterationStart(end), priority="HIGHEST")
+    start = _IterationStart(end)
+    if time_each_hook:
+        time_hooks(runner, times)
+    runner.register_hook(start, priority="HIGHEST")
     runner.register_hook(end, priority="LOWEST")
     if only_baseline:
         _run_baseline_only(runner, end, warmup + iters)
@@ -475,10 +584,7 @@ def _run_baseline_only(runner: Any, clock: _IterationEnd, iterations: int) -> No
         except StopIteration:
             batches = iter(loader)
             batch = next(batches)
-        start = time.perf_counter()
-        clock.baseline_step(batch)
-        synchronize(clock.device)
-        clock.times.baseline.append(time.perf_counter() - start)
+        clock.time_baseline(batch)
         clock.times.images = count_images(batch)
 
 
@@ -493,6 +599,7 @@ def benchmark_training(
     batch_size: int | None = None,
     memory: bool = True,
     child_args: list[str] | None = None,
+    time_each_hook: bool = False,
 ) -> BenchmarkReport:
     """Benchmark training of ``cfg`` (see the module docstring).
 
@@ -508,12 +615,14 @@ def benchmark_training(
         memory: Measure peak memory in separate processes (needs ``child_args``: the command line
             that re-runs this benchmark). Defaults to True.
         child_args: ``[python, tools/benchmark.py, CONFIG, ...options]`` for the memory runs.
+        time_each_hook: Also time every hook's per-iteration methods (``hook_costs`` of the
+            report). Defaults to False.
     """
     with tempfile.TemporaryDirectory(prefix="dareg_benchmark_") as work_dir:
         # one untimed iteration at the end: hooks that act when training ends (a last log line, sample
         # grids of visualisation hooks) would otherwise land in the timed window
         run_cfg, notes = benchmark_config(cfg, warmup + iters + 1, work_dir, amp, synthetic, input_size, batch_size)
-        times, device = run_timed(run_cfg, warmup, iters, baseline, amp)
+        times, device = run_timed(run_cfg, warmup, iters, baseline, amp, time_each_hook=time_each_hook)
     timed = slice(warmup, warmup + iters)
     report = BenchmarkReport(
         config=str(cfg.filename),
@@ -535,8 +644,11 @@ def benchmark_training(
     if baseline:
         report.baseline = summarize(times.baseline[timed])
         report.baseline_cpu = summarize(times.baseline_cpu[timed])
-        report.overhead_ratio = overhead(times.step[timed], times.baseline[timed])
-        report.overhead_ratio_cpu = overhead(times.step_cpu[timed], times.baseline_cpu[timed])
+        first = times.baseline_first[timed]
+        report.overhead_ratio = overhead(times.step[timed], times.baseline[timed], first)
+        report.overhead_ratio_cpu = overhead(times.step_cpu[timed], times.baseline_cpu[timed], first)
+    if time_each_hook:
+        report.hook_costs = hook_costs(times.hooks, timed)
     if memory and child_args:
         kind, framework = _child_peak(child_args, "framework")
         report.memory = {"kind": kind, "framework": framework}

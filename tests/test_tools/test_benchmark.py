@@ -66,6 +66,39 @@ def test_benchmark_runs_one_plus_one_iterations_with_baseline(toy_config_file, t
     assert report["overhead_ratio"]["median"] == pytest.approx(report["step"]["median"] / report["baseline"]["median"])
 
 
+def test_pairs_alternate_order_and_hooks_are_timed(toy_config_file, tmp_path, capsys):
+    out = tmp_path / "report.json"
+    argv = [toy_config_file, "--warmup", "1", "--iters", "4", "--baseline", "--no-memory", "--hook-costs"]
+    assert load_tool().main([*argv, "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "by order: framework first" in printed and "hooks per iteration (us): total" in printed
+    report = json.loads(out.read_text())
+    ratio = report["overhead_ratio"]
+    assert ratio["ci_low"] <= ratio["median"] <= ratio["ci_high"]
+    assert ratio["framework_first"] > 0 and ratio["baseline_first"] > 0
+    costs = report["hook_costs"]
+    # the runner's hooks are timed (the benchmark's own timing hooks are not) ...
+    assert "RuntimeInfoHook.before_train_iter" in costs and "IterTimerHook.after_train_iter" in costs
+    assert not any(name.startswith("_Iteration") for name in costs)
+    # ... and the total is at least the costliest hook, and below the whole step
+    assert max(v for k, v in costs.items() if k != "total") <= costs["total"] < report["step"]["median"]
+
+
+def test_overhead_statistics_by_hand():
+    from dareg.apis.benchmark import bootstrap_median_interval, hook_costs, overhead
+
+    result = overhead([2.0, 3.0, 4.4, 1.0], [2.0, 2.0, 4.0, 1.0], baseline_first=[False, True, False, True])
+    assert result["median"] == pytest.approx(1.05)  # ratios 1, 1.5, 1.1, 1
+    assert result["framework_first"] == pytest.approx(1.05) and result["baseline_first"] == pytest.approx(1.25)
+    assert result["of_minima"] == 1.0 and result["of_medians"] == pytest.approx(2.5 / 2.0)
+    assert bootstrap_median_interval([1.0, 1.0, 1.0]) == (1.0, 1.0)
+    low, high = bootstrap_median_interval(list(range(101)))
+    assert 35 < low < 50 < high < 65  # the median's sampling spread, about 50 +- 1.96 * 1.25 * 29 / 10
+    costs = hook_costs({"A.after": [9.0, 1.0, 2.0, 3.0], "B.before": [9.0, 3.0, 1.0, 3.0]}, slice(1, 4))
+    assert list(costs) == ["B.before", "A.after", "total"]  # costliest first
+    assert costs["total"] == 4.0  # median of the per-iteration sums 4, 3, 6
+
+
 def test_synthetic_batches_follow_the_config(toy_config_file, tmp_path):
     from mmengine.config import Config
 
