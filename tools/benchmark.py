@@ -30,7 +30,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--channels-last", action="store_true", help="add ChannelsLastHook")
     parser.add_argument("--activation-checkpoint", nargs="+", metavar="MODULE", help="add ActivationCheckpointHook")
     parser.add_argument(
-        "--flush-denormal", action="store_true", help="torch.set_flush_denormal(True): CPU denormals cost 10-100x"
+        "--flush-denormal",
+        action="store_true",
+        help="torch.set_flush_denormal(True), for CPUs that slow down on denormal floats",
     )
     parser.add_argument(
         "--hook-costs", action="store_true", help="also time each hook per iteration (the framework's fixed cost)"

@@ -523,7 +523,7 @@ class BenchmarkReport:
                     )
         if self.hook_costs:
             total = self.hook_costs["total"]
-            share = f" ({100 * total / self.step['median']:.2f}% of the step)" if self.step else ""
+            share = f" ({100 * total / self.step['median']:.2g}% of the step)" if self.step else ""
             text += f"hooks per iteration (us): total {total * 1e6:.1f}{share}\n"
             for name, cost in self.hook_costs.items():
                 if name != "total" and cost >= 1e-6:
@@ -540,11 +540,31 @@ class BenchmarkReport:
 
 
 def peak_memory(device: torch.device) -> tuple[str, int]:
-    """The process's peak memory: CUDA max allocated, or peak RSS on CPU."""
+    """The process's peak memory: CUDA max allocated, or peak RSS on CPU.
+
+    On Linux the peak RSS is the ``VmHWM`` of ``/proc/self/status``, the high-water mark of this
+    process's own address space. ``getrusage().ru_maxrss`` is not: Linux carries it over from the
+    parent through ``fork`` and ``exec``, so a memory run started by a benchmark that had already
+    trained would report the parent's size (both memory runs then read the same number).
+    """
     if device.type == "cuda":
         return "CUDA max allocated", int(torch.cuda.max_memory_allocated(device))
+    high_water = _proc_status_kib("VmHWM")
+    if high_water is not None:
+        return "CPU peak RSS", high_water * 1024
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return "CPU peak RSS", int(rss * (1 if sys.platform == "darwin" else 1024))
+
+
+def _proc_status_kib(field_name: str) -> int | None:
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(f"{field_name}:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
 
 
 def run_timed(

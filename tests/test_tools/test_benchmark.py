@@ -124,3 +124,20 @@ def test_data_benchmark_times_both_pipelines_on_tiny_images():
     assert [r.dataset for r in results] == ["GTA5", "Cityscapes"]
     assert all(len(r.dareg) == 2 and len(r.pil) == 2 and len(r.pil_uint8) == 2 for r in results)
     assert "PIL uint8" in format_data_results(results)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux only: ru_maxrss survives fork + exec there")
+def test_memory_run_reports_its_own_peak_not_its_parents():
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from dareg.apis.benchmark import peak_memory
+
+    held = np.ones(1_500_000_000 // 8)  # 1.5 GB, touched, held by this (parent) process
+    code = "import torch; from dareg.apis.benchmark import peak_memory; print(peak_memory(torch.device('cpu'))[1])"
+    child = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    parent = peak_memory(__import__("torch").device("cpu"))[1]
+    assert held.nbytes < parent
+    assert child < parent - held.nbytes // 2  # the child imported torch, nothing of the parent's 1.5 GB
