@@ -74,3 +74,37 @@ def test_param_scheduler_dict_schedules_each_optimizer(tmp_path, toys):
     # mmengine's PolyLR reaches eta_min at iteration end - 1: lr_t = lr_0 * (1 - t / (end - 1)) ** power
     assert runner.optim_wrapper["classifier"].get_lr()["lr"][0] == pytest.approx(0.05 * (1 - 6 / 11))
     assert runner.optim_wrapper["discriminator"].get_lr()["lr"][0] == pytest.approx(1e-3)
+
+
+def test_frozen_parameters_are_left_out_with_one_summary_line():
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    model = TwoPart()
+    model.segmentor.backbone.requires_grad_(False)  # like DeepLab-v2's frozen BN affine parameters
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        wrappers = MultiOptimWrapperConstructor(
+            dict(
+                segmentor=dict(optimizer=dict(type="SGD", lr=0.1), paramwise_cfg=dict(custom_keys={"head": {}})),
+                discriminator=dict(optimizer=dict(type="SGD", lr=0.1)),
+            )
+        )(model)
+    finally:
+        logger.removeHandler(handler)
+    optimized = {id(p) for group in wrappers["segmentor"].optimizer.param_groups for p in group["params"]}
+    assert optimized == {id(p) for p in model.segmentor.head.parameters()}
+    messages = [record.getMessage() for record in records]
+    assert not any("is skipped since" in message for message in messages)
+    summary = [m for m in messages if "requires_grad=False are not optimized" in m]
+    assert summary == [
+        "optimizer 'segmentor': 2 parameters with requires_grad=False are not optimized (frozen by their "
+        "module, e.g. BatchNorm affine parameters; first: ['backbone.weight', 'backbone.bias'])."
+    ]
+    # the filter is gone afterwards: mmengine's own warnings reach the log again
+    assert not any(type(f).__name__ == "_FrozenParameterSkips" for f in logger.filters)

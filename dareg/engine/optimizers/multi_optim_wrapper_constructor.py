@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import copy
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from mmengine.logging import print_log
+from mmengine.logging import MMLogger, print_log
 from mmengine.model import is_model_wrapper
 from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from torch import nn
@@ -26,6 +29,43 @@ def resolve_submodule(model: nn.Module, path: str) -> nn.Module:
             )
         module = getattr(module, part)
     return module
+
+
+class _FrozenParameterSkips(logging.Filter):
+    """Drops mmengine's one-warning-per-frozen-parameter records and keeps the parameter names."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.endswith(" is skipped since its requires_grad=False"):
+            self.names.append(message.split(" ", 1)[0])
+            return False
+        return True
+
+
+@contextmanager
+def summarised_frozen_parameters(optimizer_name: str) -> Iterator[None]:
+    """Replace mmengine's warning per frozen parameter (~200 for DeepLab-v2's BN) by one summary line.
+
+    ``DefaultOptimWrapperConstructor`` with a ``paramwise_cfg`` leaves parameters with
+    ``requires_grad=False`` out of the optimizer, as it should, and warns once for each of them.
+    """
+    logger = MMLogger.get_current_instance()
+    skips = _FrozenParameterSkips()
+    logger.addFilter(skips)
+    try:
+        yield
+    finally:
+        logger.removeFilter(skips)
+    if skips.names:
+        print_log(
+            f"optimizer '{optimizer_name}': {len(skips.names)} parameters with requires_grad=False are not "
+            f"optimized (frozen by their module, e.g. BatchNorm affine parameters; first: {skips.names[:3]}).",
+            logger="current",
+        )
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -91,7 +131,8 @@ class MultiOptimWrapperConstructor:
                         "give each sub-module to exactly one optimizer."
                     )
                 owner[id(param)] = name
-            wrappers[name] = DefaultOptimWrapperConstructor(cfg, paramwise_cfg)(target)
+            with summarised_frozen_parameters(name):
+                wrappers[name] = DefaultOptimWrapperConstructor(cfg, paramwise_cfg)(target)
         orphans = [n for n, p in model.named_parameters() if p.requires_grad and id(p) not in owner]
         if orphans:
             print_log(
