@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from dareg.apis import apply_run_options, apply_test_options, run_test
+from dareg.apis.train import exit_after_collectives, shutdown_distributed
 from dareg.utils.config import USER_ERRORS, CfgOptionsAction, load_config
 
 
@@ -36,10 +37,13 @@ def main(argv: list[str] | None = None) -> dict:
         cfg = load_config(args.config, args.cfg_options)
         apply_run_options(cfg, args.config, args.work_dir, launcher=args.launcher)
         apply_test_options(cfg, args.checkpoint, args.show_dir)
-        return run_test(cfg)
+        metrics = run_test(cfg)
     except USER_ERRORS as error:
         cause = f"\n  caused by: {type(error.__cause__).__name__}: {error.__cause__}" if error.__cause__ else ""
         raise SystemExit(f"error: {error}{cause}") from error
+    if argv is None and shutdown_distributed():
+        exit_after_collectives(0)  # see its docstring: gloo threads vs. interpreter shutdown
+    return metrics
 
 
 if __name__ == "__main__":

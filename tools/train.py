@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from dareg.apis import apply_run_options, train
+from dareg.apis.train import exit_after_collectives, shutdown_distributed
 from dareg.utils.config import USER_ERRORS, CfgOptionsAction, load_config
 
 
@@ -41,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     except USER_ERRORS as error:
         cause = f"\n  caused by: {type(error.__cause__).__name__}: {error.__cause__}" if error.__cause__ else ""
         raise SystemExit(f"error: {error}{cause}") from error
+    if argv is None and shutdown_distributed():
+        exit_after_collectives(0)  # see its docstring: gloo threads vs. interpreter shutdown
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import os
 
 from mmengine.config import Config
 
-from dareg.apis.train import build_runner, shutdown_distributed
+from dareg.apis.train import build_runner
 
 
 def apply_test_options(cfg: Config, checkpoint: str | None, show_dir: str | None = None) -> Config:
@@ -62,6 +62,4 @@ def _merged(base: dict, override: dict) -> dict:
 def run_test(cfg: Config) -> dict:
     """Build a runner from ``cfg`` and run its test loop; returns the metrics."""
     runner = build_runner(cfg)
-    metrics = runner.test()
-    shutdown_distributed()
-    return metrics
+    return runner.test()
