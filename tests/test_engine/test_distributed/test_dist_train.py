@@ -242,3 +242,34 @@ def test_slurm_launcher_trains_on_cpu_with_identical_weights(tmp_path, toys):
     assert not torch.equal(rank0["source_inputs"], rank1["source_inputs"])
     for key, value in rank0["state"].items():
         assert torch.equal(value, rank1["state"][key]), key
+
+
+@pytest.mark.skipif(not torch.distributed.is_available(), reason="torch built without torch.distributed")
+def test_dist_test_evaluates_every_sample_once(tmp_path):
+    """tools/dist_test.sh with 2 processes gives the single-process metrics (samples sharded, then gathered)."""
+    import importlib.util
+
+    from dareg.utils.config import load_config
+
+    config = os.path.join(ROOT, "configs", "demo", "adda_digits.py")
+    cfg = load_config(config)
+    cfg.work_dir = str(tmp_path / "build")
+    torch.manual_seed(0)
+    runner = build_runner(cfg)
+    checkpoint = tmp_path / "initial.pth"
+    torch.save({"state_dict": runner.model.state_dict(), "meta": {}}, checkpoint)
+
+    spec = importlib.util.spec_from_file_location("test_tool", os.path.join(ROOT, "tools", "test.py"))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    single = tool.main([config, str(checkpoint), "--work-dir", str(tmp_path / "single")])
+
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.update(PORT=str(free_port()), OMP_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
+    command = ["bash", os.path.join(ROOT, "tools", "dist_test.sh"), config, str(checkpoint), "2"]
+    command += ["--work-dir", str(tmp_path / "dist")]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    logged = result.stdout + result.stderr
+    assert f"accuracy: {single['accuracy']:.4f}" in logged, (single, logged[-2000:])
