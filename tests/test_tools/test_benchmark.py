@@ -3,13 +3,11 @@ the data-pipeline benchmark on tiny images. Benchmarks themselves are not unit t
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from fixtures.tools import load_tool
 
 TOY_PLUGIN = '''"""The toy algorithm and its hand-written loop, for the benchmark smoke test."""
 import torch.nn.functional as F
@@ -37,13 +35,6 @@ def toy_baseline(model, loop):
 '''
 
 
-def load_tool():
-    spec = importlib.util.spec_from_file_location("benchmark_tool", os.path.join(ROOT, "tools", "benchmark.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def toy_config_file(tmp_path, monkeypatch, toys):
     (tmp_path / "dareg_bench_toys.py").write_text(TOY_PLUGIN)
@@ -57,7 +48,7 @@ def toy_config_file(tmp_path, monkeypatch, toys):
 def test_benchmark_runs_one_plus_one_iterations_with_baseline(toy_config_file, tmp_path, capsys):
     out = tmp_path / "report.json"
     argv = [toy_config_file, "--warmup", "1", "--iters", "1", "--baseline", "--no-memory", "--json", str(out)]
-    assert load_tool().main(argv) == 0
+    assert load_tool("benchmark.py").main(argv) == 0
     printed = capsys.readouterr().out
     assert "framework step" in printed and "plain PyTorch step" in printed and "framework / baseline" in printed
     report = json.loads(out.read_text())
@@ -69,7 +60,7 @@ def test_benchmark_runs_one_plus_one_iterations_with_baseline(toy_config_file, t
 def test_pairs_alternate_order_and_hooks_are_timed(toy_config_file, tmp_path, capsys):
     out = tmp_path / "report.json"
     argv = [toy_config_file, "--warmup", "1", "--iters", "4", "--baseline", "--no-memory", "--hook-costs"]
-    assert load_tool().main([*argv, "--json", str(out)]) == 0
+    assert load_tool("benchmark.py").main([*argv, "--json", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "by order: framework first" in printed and "hooks per iteration (us): total" in printed
     report = json.loads(out.read_text())

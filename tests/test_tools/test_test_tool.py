@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 
 import cv2
@@ -10,21 +9,13 @@ import numpy as np
 import pytest
 import torch
 from fixtures.tiny_segmentation import register_tiny_segmentor, tiny_segmentation_config, unregister_tiny_segmentor
+from fixtures.tools import load_tool
 from mmengine.config import Config
 
 from dareg.apis import apply_test_options, init_model
 from dareg.datasets.synthetic import SyntheticStreetDataset
 from dareg.engine.hooks.seg_prediction_saver_hook import SegPredictionSaverHook
 from dareg.visualization.palette import palette_lut
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def load_tool():
-    spec = importlib.util.spec_from_file_location("dareg_test_tool", os.path.join(ROOT, "tools", "test.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -46,7 +37,7 @@ def test_main_evaluates_checkpoint_and_saves_one_png_per_image(tiny_config, tmp_
     checkpoint = str(tmp_path / "model.pth")
     torch.save({"state_dict": model.state_dict()}, checkpoint)
     show_dir = tmp_path / "show"
-    metrics = load_tool().main(
+    metrics = load_tool("test.py").main(
         [
             path,
             checkpoint,
@@ -81,7 +72,7 @@ def test_relative_show_dir_goes_under_work_dir_and_missing_checkpoint(tiny_confi
     assert cfg.test_evaluator.type == "IoUMetric" and cfg.test_cfg.type == "TestLoop"
     path = tiny_config[0]
     with pytest.raises(SystemExit, match="Checkpoint file not found"):
-        load_tool().main([path, str(tmp_path / "missing.pth"), "--work-dir", str(tmp_path / "w")])
+        load_tool("test.py").main([path, str(tmp_path / "missing.pth"), "--work-dir", str(tmp_path / "w")])
 
 
 def test_saver_names_files_after_images_and_can_add_ground_truth(tmp_path):

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from fixtures.tools import load_tool
 from mmengine.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"tool_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
 def train_tool():
-    return load_tool("train")
+    return load_tool("train.py")
 
 
 @pytest.fixture

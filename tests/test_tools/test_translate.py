@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 import torch
+from fixtures.tools import load_tool
 from fixtures.translation import single_thread
 
 from dareg.apis.translate import build_translator, translate_dataset
 from dareg.registry import ALGORITHMS, DATASETS
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"tool_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 def translate_main(argv):
-    return load_tool("translate").main(argv)
+    return load_tool("translate.py").main(argv)
 
 
 def model_cfg(c: int) -> dict:

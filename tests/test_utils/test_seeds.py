@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-import os
 import statistics
 
 import pytest
+from fixtures.tools import load_tool
 from mmengine.evaluator import BaseMetric
 
 from dareg.registry import METRICS
 from dareg.utils.seeds import read_evaluations, summarize_seeds
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class ToyAccuracy(BaseMetric):
@@ -51,17 +48,9 @@ def seed_config(tmp_path, toys):
     METRICS._module_dict.pop("ToyAccuracy", None)
 
 
-def load_tool():
-    path = os.path.join(ROOT, "tools", "analysis", "multi_seed.py")
-    spec = importlib.util.spec_from_file_location("multi_seed_tool", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_two_seeds_train_in_their_own_dirs_and_summarise(seed_config, tmp_path, capsys):
     root = tmp_path / "runs"
-    assert load_tool().main([seed_config, "--seeds", "3", "8", "--work-dir", str(root)]) == 0
+    assert load_tool("analysis/multi_seed.py").main([seed_config, "--seeds", "3", "8", "--work-dir", str(root)]) == 0
     printed = capsys.readouterr().out
     assert "best checkpoint (oracle selection)" in printed and "last checkpoint" in printed
 

@@ -1,11 +1,11 @@
 """Building MNIST-M: the difference blend, the released layout, determinism, the CLI."""
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 from fixtures.digit_files import write_mnist_idx, write_photos
+from fixtures.tools import load_tool
 
 from dareg.datasets.digits import MNISTMDataset
 from dareg.datasets.digits.mnistm_builder import blend_digit, blend_with_photos, build_mnistm, load_photos
@@ -56,9 +56,7 @@ def test_build_writes_the_released_layout_read_by_the_dataset(tmp_path):
 
 
 def test_cli_with_progress_and_errors(tmp_path, capsys):
-    spec = importlib.util.spec_from_file_location("make_mnistm", TOOL)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool("dataset_converters/make_mnistm.py")
     write_mnist_idx(tmp_path / "mnist", n=4)
     write_photos(tmp_path / "photos", count=1)
     tool.main([str(tmp_path / "mnist"), str(tmp_path / "photos"), str(tmp_path / "out"), "--limit", "3"])

@@ -14,6 +14,7 @@ import sys
 
 import pytest
 import torch
+from fixtures.tools import load_tool
 from mmengine.config import Config
 
 from dareg.apis import build_runner
@@ -247,8 +248,6 @@ def test_slurm_launcher_trains_on_cpu_with_identical_weights(tmp_path, toys):
 @pytest.mark.skipif(not torch.distributed.is_available(), reason="torch built without torch.distributed")
 def test_dist_test_evaluates_every_sample_once(tmp_path):
     """tools/dist_test.sh with 2 processes gives the single-process metrics (samples sharded, then gathered)."""
-    import importlib.util
-
     from dareg.utils.config import load_config
 
     config = os.path.join(ROOT, "configs", "demo", "adda_digits.py")
@@ -259,10 +258,7 @@ def test_dist_test_evaluates_every_sample_once(tmp_path):
     checkpoint = tmp_path / "initial.pth"
     torch.save({"state_dict": runner.model.state_dict(), "meta": {}}, checkpoint)
 
-    spec = importlib.util.spec_from_file_location("test_tool", os.path.join(ROOT, "tools", "test.py"))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    single = tool.main([config, str(checkpoint), "--work-dir", str(tmp_path / "single")])
+    single = load_tool("test.py").main([config, str(checkpoint), "--work-dir", str(tmp_path / "single")])
 
     env = dict(os.environ)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")

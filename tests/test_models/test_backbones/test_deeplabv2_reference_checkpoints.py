@@ -9,16 +9,12 @@ of which the forward pass (a ``return`` inside the loop) sums only the first two
 
 from __future__ import annotations
 
-import importlib.util
-import os
-
 import torch
+from fixtures.tools import load_tool
 from torch import nn
 
 from dareg.models.backbones.deeplabv2 import DeepLabV2ResNet, convert_reference_state_dict
 from dareg.models.segmentors.multi_level_segmentor import MultiLevelSegmentor
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
 class ReferenceBottleneck(nn.Module):
@@ -155,10 +151,7 @@ def test_init_checkpoint_with_scale_prefix_loads_as_pretrained_backbone(tmp_path
 
 
 def test_convert_tool_writes_a_checkpoint_the_algorithm_loads(tmp_path):
-    path = os.path.join(ROOT, "tools", "convert", "deeplabv2_to_dareg.py")
-    spec = importlib.util.spec_from_file_location("deeplabv2_to_dareg", path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool("convert/deeplabv2_to_dareg.py")
     reference = randomised_reference()
     src, dst = tmp_path / "GTA2Cityscapes_multi.pth", tmp_path / "dareg.pth"
     torch.save(reference_state_dict(reference), src)

@@ -11,6 +11,7 @@ import functools
 
 import pytest
 import torch
+from fixtures.tools import load_tool
 from fixtures.translation import single_thread
 from torch import nn
 
@@ -117,8 +118,6 @@ def _single_thread():
 
 
 def test_converter_tool_output_translates_like_the_reference(tmp_path):
-    import importlib.util
-    from pathlib import Path
 
     from dareg.apis.translate import build_translator
 
@@ -137,11 +136,7 @@ def test_converter_tool_output_translates_like_the_reference(tmp_path):
     )
     config = tmp_path / "cfg.py"
     config.write_text(f"model = {model!r}\n")
-    root = Path(__file__).resolve().parents[3]
-    path = root / "tools" / "convert" / "cyclegan_to_dareg.py"
-    spec = importlib.util.spec_from_file_location("cyclegan_to_dareg", path)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool("convert/cyclegan_to_dareg.py")
     assert tool.main([str(tmp_path / "out.pth"), *args, "--config", str(config)]) == 0
 
     images = torch.randint(0, 256, (1, 3, 16, 20), dtype=torch.uint8)
