@@ -19,12 +19,14 @@ Register one for a new algorithm with :func:`register_baseline`::
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from dareg.algorithms.base import BaseAlgorithm
 
 #: Algorithm class name -> factory ``(model, loop) -> step(batch)``.
 BASELINES: dict[str, Callable[[nn.Module, PlainLoop], Callable[[dict], Any]]] = {}
@@ -112,18 +114,8 @@ class PlainLoop:
         self.step(name)
 
 
-@contextlib.contextmanager
-def no_grad_for(*modules: nn.Module) -> Iterator[None]:
-    """Switch the parameters of ``modules`` to ``requires_grad=False`` inside the block."""
-    params = [p for module in modules for p in module.parameters()]
-    flags = [p.requires_grad for p in params]
-    for param in params:
-        param.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for param, flag in zip(params, flags):
-            param.requires_grad_(flag)
+#: ``requires_grad=False`` for some modules inside a block: the toggling a plain loop writes too.
+frozen = BaseAlgorithm.frozen
 
 
 def gan_loss(logits: torch.Tensor, label: float, mode: str) -> torch.Tensor:
@@ -154,7 +146,7 @@ def adaptsegnet_baseline(model: nn.Module, loop: PlainLoop) -> Callable[[dict], 
     def step(batch: dict) -> None:
         images_s, labels = loop.inputs(batch["source"]), loop.target(batch["source"], "gt_seg")
         images_t = loop.inputs(batch["target"])
-        with no_grad_for(discriminators):
+        with frozen(discriminators):
             with loop.autocast():
                 outputs = segmentor(images_s)
                 loss_seg = sum(
@@ -218,7 +210,7 @@ def adda_baseline(model: nn.Module, loop: PlainLoop) -> Callable[[dict], None]:
                 + gan_loss(_domain_logit(discriminator(target_embedding.detach())), 1.0, mode)
             )
         loop.update("discriminator", loss_d)
-        with loop.autocast(), no_grad_for(discriminator):
+        with loop.autocast(), frozen(discriminator):
             loss_map = gan_loss(_domain_logit(discriminator(target_embedding)), 0.0, mode)
         loop.update("target_encoder", loss_map)
 
@@ -236,7 +228,7 @@ def cyclegan_baseline(model: nn.Module, loop: PlainLoop) -> Callable[[dict], Non
 
     def step(batch: dict) -> None:
         real_a, real_b = loop.inputs(batch["source"]), loop.inputs(batch["target"])
-        with loop.autocast(), no_grad_for(d_a, d_b):
+        with loop.autocast(), frozen(d_a, d_b):
             fake_b, fake_a = g_ab(real_a), g_ba(real_b)
             rec_a, rec_b = g_ba(fake_b), g_ab(fake_a)
             loss_g = (

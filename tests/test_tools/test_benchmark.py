@@ -13,7 +13,7 @@ TOY_PLUGIN = '''"""The toy algorithm and its hand-written loop, for the benchmar
 import torch.nn.functional as F
 
 import toys
-from dareg.apis.benchmark_baselines import gan_loss, no_grad_for, register_baseline
+from dareg.apis.benchmark_baselines import frozen, gan_loss, register_baseline
 
 toys.register_toys()
 
@@ -24,7 +24,7 @@ def toy_baseline(model, loop):
         source, target = loop.inputs(batch["source"]), loop.inputs(batch["target"])
         labels = loop.target(batch["source"], "gt_label")
         src_logits, tgt_logits = model.classifier(source), model.classifier(target)
-        with no_grad_for(model.discriminator):
+        with frozen(model.discriminator):
             loss = F.cross_entropy(src_logits, labels) + model.lambda_adv * gan_loss(
                 model.discriminator(tgt_logits), 0.0, "vanilla")
             loop.update("classifier", loss)
