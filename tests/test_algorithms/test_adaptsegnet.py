@@ -7,6 +7,7 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
+from fixtures.invariants import changed, snapshot
 from mmengine.registry import DefaultScope
 from torch import nn
 
@@ -93,14 +94,6 @@ def make_batch(seed: int = 0, ignore_all: bool = False) -> dict:
         },
         "target": {"inputs": torch.randint(0, 256, (2, 3, *TARGET_SIZE), generator=g, dtype=torch.uint8)},
     }
-
-
-def snapshot(module: nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}
-
-
-def changed(before: dict, module: nn.Module) -> list[str]:
-    return [k for k, v in module.state_dict().items() if not torch.equal(before[k], v)]
 
 
 def test_each_step_changes_only_its_own_side():

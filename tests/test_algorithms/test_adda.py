@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import torch
+from fixtures.invariants import RecordingGANLoss, changed, snapshot
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 
@@ -52,14 +53,6 @@ def make_batch(n: int = 4) -> dict:
 def set_iter(iteration: int) -> None:
     hub = MessageHub.get_instance(f"test-adda-{uuid.uuid4().hex}")  # becomes the current instance
     hub.update_info("iter", iteration)
-
-
-def snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
-    return {k: v.detach().clone() for k, v in module.state_dict().items()}
-
-
-def changed(before: dict, module: torch.nn.Module) -> bool:
-    return any(not torch.equal(before[k], v) for k, v in module.state_dict().items())
 
 
 def test_phase1_trains_only_the_source_network():
@@ -121,18 +114,6 @@ def test_mapping_loss_updates_only_the_target_encoder():
     assert changed(before["target_encoder"], adda.target_encoder)
     assert not changed(before["discriminator"], adda.discriminator)
     assert not changed(before["classifier"], adda.classifier)
-
-
-class RecordingGANLoss(torch.nn.Module):
-    """Records the logits, label and side of every call, and returns a differentiable value."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[tuple[torch.Tensor, float, bool]] = []
-
-    def forward(self, logits, target, is_discriminator=True):
-        self.calls.append((logits.detach().clone(), float(target), is_discriminator))
-        return torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.full_like(logits, float(target)))
 
 
 @pytest.mark.parametrize("adapt_on", ["features", "logits"])
