@@ -11,18 +11,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from fixtures.digit_files import write_mnist_idx, write_mnistm_folder, write_svhn_mat, write_usps_h5
+from fixtures.digit_files import redirect_to_tiny_files, write_config_data_roots
 
 from dareg.apis import apply_run_options, train
 from dareg.utils.config import load_config
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
-WRITERS = {
-    "data/mnist": write_mnist_idx,
-    "data/usps": write_usps_h5,
-    "data/svhn": write_svhn_mat,
-    "data/mnist_m": write_mnistm_folder,
-}
 DIGIT_CONFIGS = [
     "adda/mnist2usps.py",
     "adda/usps2mnist.py",
@@ -39,36 +33,16 @@ DIGIT_CONFIGS = [
 ]
 
 
-def redirect(node, roots: dict) -> None:
-    """Point every data_root at the tiny files and shrink the paper-protocol subsets to fit them."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "data_root":
-                node[key] = roots[value]
-            elif key == "subset_size" and value is not None:
-                node[key] = 6
-            else:
-                redirect(value, roots)
-    elif isinstance(node, list):
-        for value in node:
-            redirect(value, roots)
-
-
 @pytest.fixture(scope="module")
 def digit_roots(tmp_path_factory) -> dict:
-    base = tmp_path_factory.mktemp("digit_files")
-    roots = {}
-    for root, writer in WRITERS.items():
-        writer(base / root, n=10)
-        roots[root] = str(base / root)
-    return roots
+    return write_config_data_roots(tmp_path_factory.mktemp("digit_files"))
 
 
 @pytest.mark.parametrize("name", DIGIT_CONFIGS)
 def test_config_trains_two_iterations_and_validates(name, tmp_path, digit_roots):
     cfg = load_config(str(CONFIGS / name))
     apply_run_options(cfg, name, work_dir=str(tmp_path))
-    redirect(cfg._cfg_dict, digit_roots)
+    redirect_to_tiny_files(cfg._cfg_dict, digit_roots)
     cfg.train_dataloader.update(batch_size=2, num_workers=0)
     cfg.val_dataloader = dict(cfg.val_dataloader, batch_size=4, num_workers=0)
     cfg.val_dataloader.dataset["indices"] = 4  # validate on the first 4 target test images

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from fixtures.digit_files import write_mnist_idx, write_mnistm_folder, write_svhn_mat, write_usps_h5
+from fixtures.digit_files import redirect_to_tiny_files, write_config_data_roots
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
@@ -13,27 +13,6 @@ from dareg.utils.config import load_config
 
 CONFIGS = Path(__file__).resolve().parents[3] / "configs" / "_base_" / "datasets"
 
-WRITERS = {
-    "data/mnist": write_mnist_idx,
-    "data/usps": write_usps_h5,
-    "data/svhn": write_svhn_mat,
-    "data/mnist_m": write_mnistm_folder,
-}
-
-
-def redirect(node, roots):
-    """Point every data_root at the tiny files and shrink the paper-protocol subsets to fit them."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "data_root":
-                node[key] = roots[value]
-            elif key == "subset_size" and value is not None:
-                node[key] = 6
-            else:
-                redirect(value, roots)
-    elif isinstance(node, list):
-        for value in node:
-            redirect(value, roots)
 
 
 def batches(cfg):
@@ -56,11 +35,7 @@ def batches(cfg):
 )
 def test_dataset_config_builds_with_one_convention(tmp_path, name, shape):
     cfg = load_config(str(CONFIGS / f"{name}.py")).to_dict()
-    roots = {}
-    for root, writer in WRITERS.items():
-        roots[root] = str(tmp_path / root)
-        writer(tmp_path / root, n=10)
-    redirect(cfg, roots)
+    redirect_to_tiny_files(cfg, write_config_data_roots(tmp_path))
     cfg["train_dataloader"].update(batch_size=4, num_workers=0)
     cfg["val_dataloader"].update(batch_size=4, num_workers=0)
     for key, batch in batches(cfg):
