@@ -75,6 +75,35 @@ def test_pairs_alternate_order_and_hooks_are_timed(toy_config_file, tmp_path, ca
     assert max(v for k, v in costs.items() if k != "total") <= costs["total"] < report["step"]["median"]
 
 
+def test_baseline_runs_after_then_before_the_framework_step_in_turn(toy_config_file, tmp_path, monkeypatch):
+    from mmengine.config import Config
+
+    from dareg.apis import benchmark
+
+    events = []
+    build_runner = benchmark.build_runner
+
+    def recording_runner(cfg):
+        runner = build_runner(cfg)
+        train_step = runner.model.train_step
+
+        def recorded(*args, **kwargs):
+            events.append("framework")
+            return train_step(*args, **kwargs)
+
+        runner.model.train_step = recorded
+        return runner
+
+    monkeypatch.setattr(benchmark, "build_runner", recording_runner)
+    monkeypatch.setattr(
+        benchmark, "make_baseline_factory", lambda cfg, amp: lambda runner, model: lambda batch: events.append("plain")
+    )
+    cfg, _ = benchmark.benchmark_config(Config.fromfile(toy_config_file), 4, str(tmp_path / "work"))
+    times, _ = benchmark.run_timed(cfg, warmup=0, iters=4, baseline=True, amp=False)
+    assert events == ["framework", "plain", "plain", "framework"] * 2
+    assert times.baseline_first == [False, True, False, True] and len(times.baseline) == len(times.step) == 4
+
+
 def test_overhead_statistics_by_hand():
     from dareg.apis.benchmark import bootstrap_median_interval, hook_costs, overhead
 
