@@ -67,6 +67,16 @@ class UnknownTypeError(KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class NameClashError(KeyError):
+    """Two components (of dareg or of plugins) register the same name in one registry.
+
+    The message names both registrants by file and distribution.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 def close_matches(name: str, candidates: Iterable[str], n: int = 5) -> list[str]:
     """Return the registered names closest to ``name``, case-insensitive matches first."""
     candidates = sorted(set(candidates))
@@ -98,6 +108,16 @@ class DaregRegistry(Registry):
         from dareg.plugins import load_plugins
 
         load_plugins()  # cached after the first call; plugins installed later load on next use
+
+    def _register_module(self, module: Any, module_name: Any = None, force: bool = False) -> None:
+        names = module_name or module.__name__
+        for name in [names] if isinstance(names, str) else names:
+            existing = self._module_dict.get(name)
+            if not force and existing is not None:
+                from dareg.plugins import clash_message
+
+                raise NameClashError(clash_message(self.kind, self.name, name, existing, module))
+        super()._register_module(module, module_name, force)
 
     def names(self) -> list[str]:
         """Every registered name, after importing dareg's modules and installed plugins."""

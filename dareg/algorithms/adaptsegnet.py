@@ -31,6 +31,7 @@ from mmengine.optim import OptimWrapperDict
 from torch import nn
 
 from dareg.algorithms.base import BaseAlgorithm
+from dareg.algorithms.spec import TrainSpec
 from dareg.models.segmentors.multi_level_segmentor import level_suffixes, per_level_weights, resize_logits
 from dareg.registry import ALGORITHMS, DISCRIMINATORS, LOSSES, SEGMENTORS
 
@@ -67,6 +68,25 @@ class AdaptSegNet(BaseAlgorithm):
         data_preprocessor: Data preprocessor config. Defaults to no normalisation.
         init_cfg: mmengine initialisation config. Defaults to None.
     """
+
+    train_spec = TrainSpec(
+        steps=[
+            (
+                "segmentor",
+                "source cross-entropy per level (backward), then lambda_adv * GAN loss of the frozen "
+                "discriminators on the target softmax maps labelled source (backward), then one step",
+            ),
+            ("discriminators", "GAN loss on detached source (label source) and target (label target) softmax maps"),
+        ],
+        logged={
+            "loss_seg*": "weighted source cross-entropy of each output level",
+            "loss_adv*": "lambda_adv-weighted adversarial loss of each adapted level",
+            "loss_d_src*": "discriminator loss on source predictions, per adapted level",
+            "loss_d_tgt*": "discriminator loss on target predictions, per adapted level",
+            "loss_d*": "discriminator loss (source + target halves), per adapted level",
+        },
+        notes="Level suffixes (_level0 ...) appear when the segmentor has several output levels.",
+    )
 
     def __init__(
         self,

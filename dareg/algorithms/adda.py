@@ -32,6 +32,7 @@ import torch
 from mmengine.optim import OptimWrapperDict
 
 from dareg.algorithms.base import BaseAlgorithm
+from dareg.algorithms.spec import TrainSpec
 from dareg.registry import ALGORITHMS, CLASSIFIERS, DISCRIMINATORS, LOSSES
 
 #: Domain labels of the discriminator (the TensorFlow reference's convention).
@@ -73,6 +74,25 @@ class ADDA(BaseAlgorithm):
         data_preprocessor: Config of the data preprocessor.
         init_cfg: mmengine initialisation config.
     """
+
+    train_spec = TrainSpec(
+        steps=[
+            ("classifier", "source cross-entropy of the source encoder + classifier", "phase 1: iter < pretrain_iters"),
+            (
+                "discriminator",
+                "GAN loss: frozen source encodings labelled source, target encodings labelled target",
+                "phase 2",
+            ),
+            ("target_encoder", "GAN loss with inverted labels through the frozen discriminator", "phase 2"),
+        ],
+        logged={
+            "loss*": "phase 1: the classifier's cross-entropy terms",
+            "loss_d": "phase 2: discriminator loss",
+            "acc_d": "phase 2: discriminator accuracy on the batch",
+            "loss_map": "phase 2: mapping (target encoder) loss",
+        },
+        notes="At the first phase-2 iteration the target encoder starts as a copy of the source encoder.",
+    )
 
     def __init__(
         self,

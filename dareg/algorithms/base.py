@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from mmengine.logging import MessageHub
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import nn
+
+from dareg.algorithms.spec import TrainSpec
 
 Batch = dict[str, Any]
 
@@ -36,11 +38,19 @@ class BaseAlgorithm(BaseModel):
     one whose gradients several backward passes accumulated), :meth:`autocast` enters that optimizer's
     mixed-precision context, and :meth:`scalars` detaches a dict of losses for logging.
 
+    Every concrete algorithm declares what its ``train_step`` does in one class attribute,
+    :attr:`train_spec` (a :class:`~dareg.algorithms.spec.TrainSpec`: the optimizer keys in update
+    order, what each update does, the logged scalars). ``dareg info``, the docs and the checks
+    before training read it, and :func:`dareg.testing.check_train_spec` holds it to the code.
+
     Args:
         data_preprocessor: Config of the data preprocessor. Defaults to a
             ``DomainDataPreprocessor`` with no normalisation.
         init_cfg: mmengine weight-initialisation config. Defaults to None.
     """
+
+    #: What ``train_step`` does: optimizers, update order, logged scalars (None: undeclared).
+    train_spec: ClassVar[TrainSpec | None] = None
 
     def __init__(self, data_preprocessor: dict | nn.Module | None = None, init_cfg: dict | None = None) -> None:
         if data_preprocessor is None:

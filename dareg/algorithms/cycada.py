@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from dareg.algorithms.cyclegan import CycleGAN
+from dareg.algorithms.spec import TrainSpec
 from dareg.algorithms.translation import check_direction, from_pixel_space, to_pixel_space
 from dareg.registry import ALGORITHMS, LOSSES, MODELS
 
@@ -54,6 +55,27 @@ class CyCADA(CycleGAN):
         **kwargs: ``CycleGAN``'s arguments (``gan_loss``, ``lambda_cycle``, ``lambda_identity``,
             ``pool_size``, ``data_preprocessor`` ...).
     """
+
+    train_spec = TrainSpec(
+        steps=[
+            (
+                "generators",
+                "CycleGAN's generator losses + lambda_semantic * semantic consistency through the frozen "
+                "task network",
+            ),
+            ("discriminators", "0.5 * (real + fake) GAN loss per domain, fakes from the image pools"),
+        ],
+        logged={
+            "loss_gan_a2b": "adversarial loss of the A -> B generator",
+            "loss_gan_b2a": "adversarial loss of the B -> A generator",
+            "loss_cycle_a": "weighted L1 of A -> B -> A",
+            "loss_cycle_b": "weighted L1 of B -> A -> B",
+            "loss_idt_*": "weighted identity losses (lambda_identity > 0)",
+            "loss_sem_*": "semantic consistency loss per direction in semantic_directions",
+            "loss_d_a": "domain-A discriminator loss",
+            "loss_d_b": "domain-B discriminator loss",
+        },
+    )
 
     def __init__(
         self,

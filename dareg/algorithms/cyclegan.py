@@ -22,6 +22,7 @@ import torch
 from mmengine.optim import OptimWrapperDict
 from torch import nn
 
+from dareg.algorithms.spec import TrainSpec
 from dareg.algorithms.translation import BaseTranslationAlgorithm
 from dareg.models.utils.image_pool import ImagePool
 from dareg.registry import ALGORITHMS, LOSSES
@@ -62,6 +63,22 @@ class CycleGAN(BaseTranslationAlgorithm):
             with ``mean=[127.5] * 3, std=[127.5] * 3, bgr_to_rgb=True``. Defaults to None.
         init_cfg: mmengine initialisation config. Defaults to None.
     """
+
+    train_spec = TrainSpec(
+        steps=[
+            ("generators", "GAN losses of both directions + cycle (+ identity) losses, discriminators frozen"),
+            ("discriminators", "0.5 * (real + fake) GAN loss per domain, fakes from the image pools"),
+        ],
+        logged={
+            "loss_gan_a2b": "adversarial loss of the A -> B generator",
+            "loss_gan_b2a": "adversarial loss of the B -> A generator",
+            "loss_cycle_a": "weighted L1 of A -> B -> A",
+            "loss_cycle_b": "weighted L1 of B -> A -> B",
+            "loss_idt_*": "weighted identity losses (lambda_identity > 0)",
+            "loss_d_a": "domain-A discriminator loss",
+            "loss_d_b": "domain-B discriminator loss",
+        },
+    )
 
     def __init__(
         self,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import torch
 from mmengine.optim import OptimWrapperDict
 
+from dareg.algorithms.spec import TrainSpec
 from dareg.algorithms.translation import BaseTranslationAlgorithm
 from dareg.registry import ALGORITHMS, LOSSES
 
@@ -59,6 +60,25 @@ class DiscoGAN(BaseTranslationAlgorithm):
             in [0, 1] (``mean=[0] * 3, std=[255] * 3``). Defaults to None.
         init_cfg: mmengine initialisation config. Defaults to None.
     """
+
+    train_spec = TrainSpec(
+        steps=[
+            ("discriminators", "0.5 * (BCE(D(real), 1) + BCE(D(fake), 0)) per domain", "on discriminator iterations"),
+            (
+                "generators",
+                "(1 - rate) * (GAN + feature matching) + rate * reconstruction, per direction",
+                "on generator iterations",
+            ),
+        ],
+        logged={
+            "loss_d_a": "domain-A discriminator loss",
+            "loss_d_b": "domain-B discriminator loss",
+            "loss_gan_*": "adversarial loss per direction",
+            "loss_fm_*": "feature-matching loss per direction (lambda_fm > 0)",
+            "loss_recon_*": "reconstruction MSE per domain",
+            "recon_rate": "current weight of the reconstruction loss",
+        },
+    )
 
     def __init__(
         self,

@@ -29,6 +29,7 @@ from mmengine.optim import OptimWrapperDict
 
 from dareg.algorithms.base import BaseAlgorithm
 from dareg.algorithms.source_only import build_task_model
+from dareg.algorithms.spec import TrainSpec
 from dareg.registry import ALGORITHMS, DISCRIMINATORS, GENERATORS, LOSSES
 
 #: Labels of the discriminator: 1 = real target image, 0 = translated ("fake") image.
@@ -88,6 +89,25 @@ class PixelDA(BaseAlgorithm):
         data_preprocessor: Config of the data preprocessor.
         init_cfg: mmengine initialisation config.
     """
+
+    train_spec = TrainSpec(
+        steps=[
+            (
+                "discriminator",
+                "domain loss (target real, translated fake) + task cross-entropy on source and translated "
+                "images; this optimizer also updates task_model",
+            ),
+            ("generator", "adversarial loss + optional task and similarity losses (discriminator and task frozen)"),
+        ],
+        logged={
+            "loss_domain": "discriminator's domain loss (lambda_domain-weighted)",
+            "loss_task_source": "task cross-entropy on source images",
+            "loss_task_translated": "task cross-entropy on translated images",
+            "loss_adv": "generator's adversarial loss",
+            "loss_task_in_g": "task loss of the translations in the generator step (lambda_task_in_g > 0)",
+            "loss_similarity": "masked pairwise MSE between source and translation (lambda_similarity > 0)",
+        },
+    )
 
     def __init__(
         self,

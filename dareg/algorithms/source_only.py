@@ -8,6 +8,7 @@ import torch
 from mmengine.optim import OptimWrapperDict
 
 from dareg.algorithms.base import BaseAlgorithm
+from dareg.algorithms.spec import TrainSpec
 from dareg.registry import ALGORITHMS, CLASSIFIERS, SEGMENTORS
 
 
@@ -32,6 +33,12 @@ class SourceOnly(BaseAlgorithm):
         data_preprocessor: Config of the data preprocessor.
         init_cfg: mmengine initialisation config.
     """
+
+    train_spec = TrainSpec(
+        steps=[("task_model", "the task network's supervised loss on the labelled source batch")],
+        logged={"loss*": "the task network's loss terms (cross-entropy; per level for multi-level segmentors)"},
+        notes="The target half of a two-domain batch is ignored.",
+    )
 
     def __init__(self, task_model: dict, data_preprocessor: dict | None = None, init_cfg: dict | None = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)

@@ -11,8 +11,9 @@ from typing import Any
 
 from mmengine.config import Config, ConfigDict, DictAction
 
-from dareg.plugins import PluginError, describe_failure, error_location
+from dareg.plugins import PluginError, describe_failure, disable_plugins, error_location
 from dareg.registry import ALL_REGISTRIES, PLUGIN_HINT, UnknownTypeError, close_matches
+from dareg.utils.config_paths import install_base_resolver, is_dareg_name, resolve_config
 
 
 class ConfigError(ValueError):
@@ -40,19 +41,26 @@ USER_ERRORS = (ConfigError, UnknownTypeError, PluginError, FileNotFoundError)
 def load_config(path: str, cfg_options: dict | None = None) -> Config:
     """Read a config file, import its ``custom_imports`` and apply ``--cfg-options`` overrides.
 
+    ``path`` may be an installed config's name, ``dareg::demo/source_only_digits.py``, and ``_base_``
+    entries may be such names too (see :mod:`dareg.utils.config_paths`).
+
     Raises:
         FileNotFoundError: The file does not exist; the message lists similar configs nearby.
         PluginError: A module named in ``custom_imports`` failed to import.
         ConfigError: The file cannot be parsed, or an override is malformed.
     """
+    path = resolve_config(path)  # dareg::demo/x.py -> the installed file
     if not os.path.isfile(path):
         raise FileNotFoundError(_missing_config_message(path))
+    install_base_resolver()
     try:
         cfg = Config.fromfile(path, import_custom_modules=False)
     except Exception as error:
         location = error_location(error) or _syntax_error_location(path)
         where = f" (raised at {location})" if location else ""
         raise ConfigError(f"Cannot read config file {path}{where}: {type(error).__name__}: {error}") from error
+    if cfg.get("disabled_plugins"):  # before custom_imports and the first registry use load plugins
+        disable_plugins(cfg.disabled_plugins, source=path)
     import_custom_modules(cfg, path)
     if cfg_options:
         for key in cfg_options:
@@ -83,10 +91,18 @@ def import_custom_modules(cfg: Config, path: str = "<config>") -> None:
                 warnings.warn(f"{path}: custom_imports '{name}' failed and is ignored: {error}", stacklevel=2)
                 continue
             where = describe_failure(error, name)
+            missing = isinstance(error, ModuleNotFoundError) and error.name is not None and (
+                name == error.name or name.startswith(error.name + ".")
+            )
+            advice = (
+                f"Install the package that provides '{name}', put it on PYTHONPATH, or remove it from custom_imports."
+                if missing
+                else f"'{name}' was found but its own import raised: fix the error above in the plugin "
+                "(or remove it from custom_imports)."
+            )
             raise PluginError(
                 f"Config {path} imports '{name}' (custom_imports){f' ({where})' if where else ''} and it failed: "
-                f"{type(error).__name__}: {error}. Install the package that provides '{name}', put it "
-                "on PYTHONPATH, or remove it from custom_imports."
+                f"{type(error).__name__}: {error}. {advice}"
             ) from error
 
 
@@ -110,7 +126,8 @@ def _syntax_error_location(path: str, seen: frozenset = frozenset()) -> str | No
             except ValueError:
                 return None
             for base in [bases] if isinstance(bases, str) else bases:
-                found = _syntax_error_location(os.path.join(os.path.dirname(path), base), seen | {path})
+                base = resolve_config(base) if is_dareg_name(base) else os.path.join(os.path.dirname(path), base)
+                found = _syntax_error_location(base, seen | {path})
                 if found:
                     return found
     return None
