@@ -35,7 +35,8 @@ class BaseAlgorithm(BaseModel):
 
     Helpers keep ``train_step`` short: :meth:`frozen` switches sub-modules' gradients off for one
     step, :meth:`update` back-propagates a loss and steps one named optimizer (:meth:`step` steps
-    one whose gradients several backward passes accumulated), :meth:`autocast` enters that optimizer's
+    one whose gradients several backward passes accumulated, :meth:`update_jointly` several optimizers
+    from one loss), :meth:`autocast` enters that optimizer's
     mixed-precision context, and :meth:`scalars` detaches a dict of losses for logging.
 
     Every concrete algorithm declares what its ``train_step`` does in one class attribute,
@@ -130,6 +131,24 @@ class BaseAlgorithm(BaseModel):
     def update(self, optim_wrapper: OptimWrapperDict | OptimWrapper, name: str, loss: torch.Tensor) -> None:
         """Backpropagate ``loss`` and step (then zero) the optimizer called ``name``."""
         self.optimizer(optim_wrapper, name).update_params(loss)
+
+    def update_jointly(self, optim_wrapper: OptimWrapperDict, names: Iterable[str], loss: torch.Tensor) -> None:
+        """Backpropagate one ``loss`` into the parameters of several optimizers, then step each.
+
+        For losses that train several sub-networks at once (DANN's classifier and, through gradient
+        reversal, its discriminator). Each optimizer back-propagates the loss into its own
+        parameters only (``backward(inputs=...)``), so each applies its own loss scale under
+        ``AmpOptimWrapper``; the shared graph is kept until the last of them.
+        """
+        wrappers = [self.optimizer(optim_wrapper, name) for name in names]
+        for index, wrapper in enumerate(wrappers):
+            params = [p for group in wrapper.optimizer.param_groups for p in group["params"] if p.requires_grad]
+            if params:
+                wrapper.backward(wrapper.scale_loss(loss), retain_graph=index < len(wrappers) - 1, inputs=params)
+        for wrapper in wrappers:
+            if wrapper.should_update():
+                wrapper.step()
+                wrapper.zero_grad()
 
     def step(self, optim_wrapper: OptimWrapperDict | OptimWrapper, name: str) -> None:
         """Step, then zero, optimizer ``name`` whose gradients were accumulated by separate backwards.

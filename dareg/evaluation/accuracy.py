@@ -3,7 +3,9 @@
 The digit benchmarks (ADDA, Tzeng et al. CVPR 2017; PixelDA, Bousmalis et al. CVPR 2017) report the
 top-1 accuracy of the adapted classifier on the target test split, in percent. Per-class accuracy
 (recall of each class) is reported next to it: adversarial alignment can trade one digit for another
-while the overall number barely moves, and the per-class view shows it.
+while the overall number barely moves, and the per-class view shows it. VisDA-2017 (Peng et al.,
+2017) ranks methods by the mean of the per-class accuracies (``mean_class_accuracy``), since its
+classes are unbalanced; the Transfer-Learning-Library reports it beside the overall accuracy.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ class Accuracy(BaseMetric):
 
     Consumes what a classification algorithm's ``predict`` returns: one dict per sample with integer
     (or 0-d tensor) ``pred_label`` and ``gt_label``. Samples whose ``gt_label`` is negative (unlabelled)
-    are skipped. Returns ``{"accuracy": float, "accuracy/<class>": float ...}`` (percent), where a class
-    absent from the ground truth gets ``nan``; mmengine prepends ``prefix + "/"`` when a prefix is set.
+    are skipped. Returns ``{"accuracy": float, "mean_class_accuracy": float, "accuracy/<class>": float ...}``
+    (percent), where the mean runs over the classes present in the ground truth and a class absent
+    from it gets ``nan``; mmengine prepends ``prefix + "/"`` when a prefix is set.
 
     Args:
         num_classes: Number of classes. Defaults to None: the dataset's ``classes`` if the evaluator
@@ -44,6 +47,9 @@ class Accuracy(BaseMetric):
         class_names: Names used in the per-class keys. Defaults to None: the dataset's ``classes``,
             else the class indices.
         per_class: Also return per-class accuracies. Defaults to True.
+        pred_key: The prediction key to score. Defaults to ``"pred_label"``; MCD also predicts
+            ``"pred_label_f1"`` and ``"pred_label_f2"`` (each classifier alone), scored by further
+            ``Accuracy`` metrics with their own ``prefix``.
         collect_device: Where results are gathered in distributed runs. Defaults to ``"cpu"``.
 
     Examples:
@@ -52,7 +58,7 @@ class Accuracy(BaseMetric):
         ...                     {"pred_label": 1, "gt_label": 1}, {"pred_label": 1, "gt_label": 1},
         ...                     {"pred_label": 1, "gt_label": 1}])
         >>> metric.compute_metrics(metric.results)
-        {'accuracy': 80.0, 'accuracy/zero': 100.0, 'accuracy/one': 75.0}
+        {'accuracy': 80.0, 'mean_class_accuracy': 87.5, 'accuracy/zero': 100.0, 'accuracy/one': 75.0}
     """
 
     default_prefix: str | None = ""  # no prefix (and no mmengine warning about it) unless one is given
@@ -64,6 +70,7 @@ class Accuracy(BaseMetric):
         class_names: Sequence[str] | None = None,
         per_class: bool = True,
         collect_device: str = "cpu",
+        pred_key: str = "pred_label",
     ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if class_names is not None and num_classes is not None and len(class_names) != num_classes:
@@ -71,18 +78,19 @@ class Accuracy(BaseMetric):
         self.num_classes = num_classes
         self.class_names = list(class_names) if class_names is not None else None
         self.per_class = per_class
+        self.pred_key = pred_key
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
-        """Keep ``(pred_label, gt_label)`` of each labelled sample."""
+        """Keep ``(pred_label, gt_label)`` of each labelled sample (the prediction under ``pred_key``)."""
         for sample in data_samples:
-            if "pred_label" not in sample or "gt_label" not in sample:
+            if self.pred_key not in sample or "gt_label" not in sample:
                 raise KeyError(
-                    "Accuracy needs 'pred_label' and 'gt_label' in each prediction; got keys "
+                    f"Accuracy needs '{self.pred_key}' and 'gt_label' in each prediction; got keys "
                     f"{sorted(sample)}. Is the model a classifier (its predict returns pred_label)?"
                 )
             gt = _as_int(sample["gt_label"], "gt_label")
             if gt >= 0:
-                self.results.append((_as_int(sample["pred_label"], "pred_label"), gt))
+                self.results.append((_as_int(sample[self.pred_key], self.pred_key), gt))
 
     def _names(self, seen_max: int) -> list[str]:
         names = self.class_names
@@ -106,7 +114,14 @@ class Accuracy(BaseMetric):
         pairs = np.asarray(results, dtype=np.int64).reshape(-1, 2)
         pred, gt = pairs[:, 0], pairs[:, 1]
         correct = pred == gt
-        metrics = {"accuracy": float(correct.mean() * 100.0)}
+        counts = np.bincount(gt)
+        hits = np.bincount(gt[correct], minlength=counts.size)
+        present = counts > 0
+        metrics = {
+            "accuracy": float(correct.mean() * 100.0),
+            # VisDA-2017's metric: the mean of the per-class accuracies of the classes in the ground truth
+            "mean_class_accuracy": float((hits[present] / counts[present]).mean() * 100.0),
+        }
         if not self.per_class:
             return metrics
         names = self._names(int(pairs.max()))

@@ -4,15 +4,22 @@ ADDA (Tzeng et al., CVPR 2017) splits its source network into an encoder (the pa
 classifier (frozen after source training); :class:`ImageClassifier` keeps that split visible
 (``backbone`` and ``head``, :meth:`ImageClassifier.extract_features`) so that feature-level methods
 can swap the encoder while keeping the head.
+
+Feature-level methods on ImageNet backbones (DANN, CDAN, MDD in the Transfer-Learning-Library setup)
+put a *bottleneck* (e.g. ``Linear(2048, 256) -> BN -> ReLU``) between the pooled backbone and the
+head; with ``bottleneck=...`` the features are the bottleneck's output, and :attr:`ImageClassifier.encoder`
+is the backbone followed by the bottleneck (what ADDA adapts).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from dareg.models.task_model import BaseTaskModel
 from dareg.registry import BACKBONES, CLASSIFIERS, HEADS
@@ -20,11 +27,13 @@ from dareg.registry import BACKBONES, CLASSIFIERS, HEADS
 
 @CLASSIFIERS.register_module()
 class ImageClassifier(BaseTaskModel):
-    """``head(backbone(x))``: one logits level, trained with cross-entropy.
+    """``head(backbone(x))`` (or ``head(bottleneck(backbone(x)))``): one logits level, cross-entropy.
 
     Args:
         backbone: Config of a backbone (``BACKBONES``) returning ``N x C`` features.
         head: Config of a head (``HEADS``) mapping features to ``N x num_classes`` logits.
+        bottleneck: Config of a bottleneck (e.g. ``dict(type="Bottleneck", in_channels=2048,
+            out_channels=256)``) between backbone and head. Defaults to None (none).
         loss_weight: Weight of the cross-entropy loss (key ``loss_cls``). Defaults to 1.0.
         label_smoothing: Label smoothing of the cross-entropy. Defaults to 0.0.
 
@@ -36,16 +45,36 @@ class ImageClassifier(BaseTaskModel):
         (1, torch.Size([2, 10]))
     """
 
-    def __init__(self, backbone: dict, head: dict, loss_weight: float = 1.0, label_smoothing: float = 0.0) -> None:
+    def __init__(
+        self,
+        backbone: dict,
+        head: dict,
+        loss_weight: float = 1.0,
+        label_smoothing: float = 0.0,
+        bottleneck: dict | None = None,
+    ) -> None:
         super().__init__()
         self.backbone = BACKBONES.build(backbone)
+        self.bottleneck = HEADS.build(bottleneck) if bottleneck is not None else None
         self.head = HEADS.build(head)
         self.loss_weight = loss_weight
         self.label_smoothing = label_smoothing
 
+    @property
+    def encoder(self) -> nn.Module:
+        """The network from images to the head's input: the backbone, or backbone then bottleneck.
+
+        With a bottleneck this is a fresh ``Sequential`` sharing the two modules, whose state keys
+        are ``backbone.*`` and ``bottleneck.*``; without one it is the backbone itself.
+        """
+        if self.bottleneck is None:
+            return self.backbone
+        return nn.Sequential(OrderedDict(backbone=self.backbone, bottleneck=self.bottleneck))
+
     def extract_features(self, inputs: torch.Tensor) -> torch.Tensor:
-        """The backbone's ``N x C`` features of ``inputs``."""
-        return self.backbone(inputs)
+        """The ``N x C`` features the head classifies: backbone output, through the bottleneck if any."""
+        features = self.backbone(inputs)
+        return features if self.bottleneck is None else self.bottleneck(features)
 
     def classify(self, features: torch.Tensor) -> list[torch.Tensor]:
         """Logits (as a one-level list) of features from this backbone or a compatible one."""

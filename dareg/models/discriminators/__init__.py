@@ -1,6 +1,7 @@
 """Discriminators registered in dareg's DISCRIMINATORS registry."""
 
 from dareg.models.discriminators.discogan_discriminator import DiscoGANDiscriminator
+from dareg.models.discriminators.domain_discriminator import DomainDiscriminator
 from dareg.models.discriminators.fc_discriminator import FCDiscriminator
 from dareg.models.discriminators.mlp_discriminator import MLPDiscriminator
 from dareg.models.discriminators.patchgan import PatchDiscriminator
@@ -8,6 +9,7 @@ from dareg.models.discriminators.pixelda_discriminator import PixelDADiscriminat
 
 __all__ = [
     "DiscoGANDiscriminator",
+    "DomainDiscriminator",
     "FCDiscriminator",
     "MLPDiscriminator",
     "PatchDiscriminator",

@@ -4,6 +4,7 @@ from dareg.models.losses.cross_entropy import CrossEntropyLoss
 from dareg.models.losses.cycle_loss import CycleConsistencyLoss, IdentityLoss
 from dareg.models.losses.feature_matching_loss import FeatureMatchingLoss
 from dareg.models.losses.gan_loss import GANLoss
+from dareg.models.losses.margin_disparity import MarginDisparityLoss
 from dareg.models.losses.semantic_consistency_loss import SemanticConsistencyLoss
 
 __all__ = [
@@ -12,5 +13,6 @@ __all__ = [
     "FeatureMatchingLoss",
     "GANLoss",
     "IdentityLoss",
+    "MarginDisparityLoss",
     "SemanticConsistencyLoss",
 ]
