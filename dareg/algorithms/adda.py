@@ -190,6 +190,16 @@ class ADDA(BaseAlgorithm):
         return {"loss_map": loss_map}
 
     # --- inference -------------------------------------------------------------------------------
+    def extract_feat(self, inputs: torch.Tensor, domain: str = "target") -> dict[str, torch.Tensor]:
+        """Encoder features and classifier logits of ``domain`` images (:mod:`dareg.analysis.features`).
+
+        Source images go through the source encoder; target images through the target encoder once
+        adaptation has started (through the source encoder before, as :meth:`predict` does).
+        """
+        use_target = domain == "target" and bool(self.target_encoder_initialised)
+        features = (self.target_encoder if use_target else self.classifier.backbone)(inputs)
+        return {"features": features, "logits": self.classifier.head(features)}
+
     def forward_tensor(self, inputs: torch.Tensor) -> Any:
         if bool(self.target_encoder_initialised):
             return [self.classifier.head(self.target_encoder(inputs))]

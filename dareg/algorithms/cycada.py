@@ -26,6 +26,7 @@ from torch import nn
 from dareg.algorithms.cyclegan import CycleGAN
 from dareg.algorithms.spec import TrainSpec
 from dareg.algorithms.translation import check_direction, from_pixel_space, to_pixel_space
+from dareg.models.utils.task_features import task_network_features
 from dareg.registry import ALGORITHMS, LOSSES, MODELS
 
 
@@ -111,6 +112,16 @@ class CyCADA(CycleGAN):
         if self.task_data_preprocessor is None:
             return images
         return from_pixel_space(self.task_data_preprocessor, to_pixel_space(self.data_preprocessor, images))
+
+    def extract_feat(self, inputs: torch.Tensor, domain: str = "target") -> dict[str, torch.Tensor]:
+        """The frozen task network's features and logits (:mod:`dareg.analysis.features`).
+
+        Source images are translated to the target style first, so the picture shows whether the
+        translated source lands where the target is in the source network's feature space.
+        """
+        if domain == "source":
+            inputs = self.translate(inputs, "a2b")
+        return task_network_features(self.semantic_loss.task_model, self.to_task_space(inputs))
 
     def generator_losses(self, images: dict[str, torch.Tensor], batch: dict) -> dict[str, torch.Tensor]:
         """CycleGAN's generator losses plus ``lambda_semantic * CE(f_S(G(x)), argmax f_S(x))`` per direction."""
