@@ -5,7 +5,8 @@ default_hooks = dict(
     timer=dict(type="IterTimerHook"),
     logger=dict(type="LoggerHook", interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type="ParamSchedulerHook"),
-    # atomic_local: a crash mid-write never leaves a truncated latest checkpoint
+    # dareg's CheckpointHook (same name, scope "dareg") removes old checkpoints only after the new one
+    # and last_checkpoint are written; atomic_local writes atomically, with a sha256 record per file
     checkpoint=dict(
         type="CheckpointHook",
         by_epoch=False,
@@ -25,6 +26,10 @@ default_hooks = dict(
     strict_load=dict(type="StrictLoadHook"),
     # LogHistoryLimitHook: mmengine's logged-scalar histories grow (and cost) with every iteration; cap them.
     log_history=dict(type="LogHistoryLimitHook", max_length=1000),
+    # PreemptionHook: SIGTERM/SIGINT/SIGUSR1 finish the iteration, save a checkpoint and exit non-zero.
+    preemption=dict(type="PreemptionHook"),
+    # ResumeLearningRateHook: on --resume, learning rates changed in the config (or --cfg-options) apply.
+    resume_lr=dict(type="ResumeLearningRateHook"),
 )
 custom_hooks = []
 

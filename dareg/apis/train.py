@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from dareg.utils.config import check_config_types
+from dareg.utils.config import ConfigError, check_config_types
 
 MULTI_OPTIM_CONSTRUCTOR = "MultiOptimWrapperConstructor"
 
@@ -92,12 +92,42 @@ def drop_disabled_default_hooks(cfg: Config) -> None:
             hooks.pop(name)
 
 
+def check_work_dir(cfg: Config) -> None:
+    """Create the work directory, failing with a message that names ``--work-dir`` when it cannot be used."""
+    work_dir = cfg.get("work_dir")
+    try:
+        os.makedirs(work_dir, exist_ok=True)
+        if not os.access(work_dir, os.W_OK | os.X_OK):
+            raise PermissionError(f"no permission to write into {work_dir}")
+    except OSError as error:
+        raise ConfigError(
+            f"Cannot use the work directory {work_dir} (set with --work-dir, or work_dir in the config): "
+            f"{type(error).__name__}: {error}. Choose a writable directory with --work-dir."
+        ) from error
+
+
+def resolve_resume(cfg: Config) -> None:
+    """Turn ``resume=True`` without a path into the newest *intact* checkpoint of the work directory.
+
+    mmengine resumes from whatever ``last_checkpoint`` names; dareg checks the integrity records and
+    falls back to an older checkpoint, logging each one it skipped and why.
+    """
+    if cfg.get("resume") and cfg.get("load_from") is None:
+        from dareg.engine.checkpoint_files import find_resumable_checkpoint
+
+        cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
+        if cfg.load_from is None:
+            cfg.resume = False  # nothing to resume: a fresh start, as mmengine does
+
+
 def build_runner(cfg: Config) -> Runner:
-    """Check every ``type`` in ``cfg``, then build mmengine's Runner (or ``cfg.runner_type``)."""
+    """Check ``cfg`` (types, constructor arguments, work directory), then build mmengine's Runner."""
     import dareg.engine  # noqa: F401  (atomic checkpoint backend, safe globals for torch.load)
 
     check_config_types(cfg)
     drop_disabled_default_hooks(cfg)
+    check_work_dir(cfg)
+    resolve_resume(cfg)
     if cfg.get("launcher", "none") != "none":
         from dareg.engine.model_wrappers import prepare_distributed
 
@@ -110,9 +140,24 @@ def build_runner(cfg: Config) -> Runner:
 
 
 def train(cfg: Config) -> Any:
-    """Build a runner from ``cfg`` and train; returns the runner."""
+    """Build a runner from ``cfg`` and train; returns the runner.
+
+    Between building the model and the first iteration, :func:`~dareg.engine.training_checks.check_training_setup`
+    checks the optimizers against the model (raising ``TrainingSetupError``), and the log names the
+    loaded plugins with their versions.
+    """
+    from dareg.engine.training_checks import check_training_setup
+    from dareg.plugins import loaded_summary
+
     runner = build_runner(cfg)
-    runner.train()
+    check_training_setup(cfg, runner.model)
+    runner.logger.info(loaded_summary())
+    try:
+        runner.train()
+    finally:  # an exception ends training without after_train: give the signals back anyway
+        for hook in runner.hooks:
+            if hasattr(hook, "restore") and hasattr(hook, "received"):
+                hook.restore()
     return runner
 
 

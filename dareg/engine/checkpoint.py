@@ -10,12 +10,15 @@
 * mmengine writes checkpoints and the ``last_checkpoint`` pointer in place, so a crash mid-write
   leaves a truncated "latest" checkpoint. :class:`AtomicLocalBackend` (backend name
   ``"atomic_local"``) writes to a temporary file in the same directory, flushes it to disk and
-  renames it over the target, which is atomic on POSIX file systems.
+  renames it over the target, which is atomic on POSIX file systems; then it writes the file's
+  integrity record (:mod:`dareg.engine.checkpoint_files`). Files get the permissions that
+  ``open()`` would give them under the process's umask (a temporary file is created ``0600``).
 """
 
 from __future__ import annotations
 
 import copyreg
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -59,6 +62,13 @@ def allow_checkpoint_globals() -> None:
         add(checkpoint_safe_globals())
 
 
+def default_file_mode() -> int:
+    """The mode ``open(path, "w")`` gives a new file: ``0o666`` less the process's umask."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write(data: bytes, filepath: str | Path) -> None:
     """Write ``data`` to ``filepath`` so that readers see the old file or the new one, never half."""
     filepath = Path(filepath)
@@ -68,6 +78,7 @@ def atomic_write(data: bytes, filepath: str | Path) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
+            os.fchmod(handle.fileno(), default_file_mode())
             os.fsync(handle.fileno())
         os.replace(tmp, filepath)
     except BaseException:
@@ -84,7 +95,10 @@ class AtomicLocalBackend(LocalBackend):
     """
 
     def put(self, obj: bytes, filepath: str | Path) -> None:
+        from dareg.engine.checkpoint_files import write_record
+
         atomic_write(obj, filepath)
+        write_record(filepath, hashlib.sha256(obj).hexdigest())
 
     def put_text(self, obj: str, filepath: str | Path, encoding: str = "utf-8") -> None:
         atomic_write(obj.encode(encoding), filepath)

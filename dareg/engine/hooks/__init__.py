@@ -1,10 +1,13 @@
 """Hooks dareg adds to mmengine's."""
 
+from dareg.engine.hooks.checkpoint_hook import CheckpointWriteError, SafeCheckpointHook
 from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError
 from dareg.engine.hooks.log_history_hook import LogHistoryLimitHook
 from dareg.engine.hooks.memory_hooks import ActivationCheckpointHook, ChannelsLastHook
+from dareg.engine.hooks.preemption_hook import PreemptionHook, TrainingPreempted
 from dareg.engine.hooks.random_state_hook import RandomStateHook
 from dareg.engine.hooks.rank_consistency_hook import RankConsistencyHook, RankDivergenceError
+from dareg.engine.hooks.resume_lr_hook import ResumeLearningRateHook
 from dareg.engine.hooks.seg_prediction_saver_hook import SegPredictionSaverHook
 from dareg.engine.hooks.strict_load_hook import CheckpointMismatchError, StrictLoadHook
 from dareg.engine.hooks.translation_visualization_hook import TranslationVisualizationHook
@@ -13,13 +16,18 @@ __all__ = [
     "ActivationCheckpointHook",
     "ChannelsLastHook",
     "CheckpointMismatchError",
+    "CheckpointWriteError",
     "FiniteLossHook",
     "LogHistoryLimitHook",
     "NonFiniteLossError",
+    "PreemptionHook",
     "RandomStateHook",
     "RankConsistencyHook",
     "RankDivergenceError",
+    "ResumeLearningRateHook",
+    "SafeCheckpointHook",
     "SegPredictionSaverHook",
     "StrictLoadHook",
+    "TrainingPreempted",
     "TranslationVisualizationHook",
 ]

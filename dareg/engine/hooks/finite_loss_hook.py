@@ -127,11 +127,12 @@ class FiniteLossHook(Hook):
 
     @staticmethod
     def _advice(runner: Any) -> str:
-        from mmengine.runner.checkpoint import find_latest_checkpoint
+        from dareg.engine.checkpoint_files import read_pointer
 
-        last = find_latest_checkpoint(runner.work_dir)
+        last = read_pointer(runner.work_dir)
         kept = f"The last good checkpoint is {last}" if last else "No checkpoint was saved before this point"
         return (
-            f"{kept}; nothing of the non-finite state was saved. Lower the learning rates, add "
-            "clip_grad to the optim_wrapper or check the inputs, then resume with --resume."
+            f"{kept}; nothing of the non-finite state was saved. Lower the learning rates (for example "
+            "--resume --cfg-options optim_wrapper.<name>.optimizer.lr=<smaller>: on --resume the config's "
+            "learning rates apply), add clip_grad to the optim_wrapper or check the inputs, then resume with --resume."
         )

@@ -1,0 +1,141 @@
+"""Checkpoint and stop cleanly when the scheduler preempts the job (SIGTERM, SIGINT, SIGUSR1).
+
+Slurm and Kubernetes send SIGTERM before they kill a job (Slurm's ``--signal=USR1@120`` sends
+SIGUSR1 ahead of the time limit); Ctrl-C sends SIGINT. Without a handler, Python dies at once on
+SIGTERM and prints a deep traceback on SIGINT, and up to ``interval`` iterations are lost.
+:class:`PreemptionHook` turns the first such signal into a request: the current iteration
+finishes, every rank agrees on the stopping iteration (one ``all_reduce`` of a flag per
+iteration), a checkpoint of that iteration is written through the ``CheckpointHook`` (rotation,
+integrity record, pointer), one line is logged, and training ends with
+:class:`TrainingPreempted` (a ``SystemExit`` with code ``128 + signal``, as a shell reports a
+process killed by that signal). ``--resume`` then continues bit for bit. A second signal ends the
+process at once, without a checkpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from mmengine.dist import all_reduce, is_distributed
+from mmengine.hooks import CheckpointHook, Hook
+from mmengine.logging import print_log
+
+from dareg.engine.checkpoint_files import write_pointer
+from dareg.registry import HOOKS
+
+#: The signals a scheduler or a user sends to stop a job.
+DEFAULT_SIGNALS = ("SIGTERM", "SIGINT", "SIGUSR1")
+
+
+class TrainingPreempted(SystemExit):
+    """Training stopped on a signal after writing a checkpoint; ``code`` is ``128 + signal number``."""
+
+    def __init__(self, signum: int, iteration: int, checkpoint: str | None) -> None:
+        super().__init__(128 + signum)
+        self.signum, self.iteration, self.checkpoint = signum, iteration, checkpoint
+
+
+@HOOKS.register_module()
+class PreemptionHook(Hook):
+    """Write a checkpoint and stop after the current iteration when a stop signal arrives.
+
+    Args:
+        signals: Names of the signals to handle. Defaults to ``("SIGTERM", "SIGINT", "SIGUSR1")``.
+
+    Examples:
+        >>> default_hooks = dict(preemption=dict(type="PreemptionHook", signals=["SIGTERM", "SIGUSR1"]))
+    """
+
+    # after mmengine's CheckpointHook (VERY_LOW): a save of this iteration is reused, not repeated
+    priority = "LOWEST"
+
+    def __init__(self, signals: Sequence[str] = DEFAULT_SIGNALS) -> None:
+        unknown = [name for name in signals if not isinstance(getattr(signal, str(name), None), signal.Signals)]
+        if unknown:
+            raise ValueError(f"PreemptionHook: unknown signal names {unknown}; use names such as 'SIGTERM'")
+        self.signals = [signal.Signals[name] for name in signals]
+        self.received: int | None = None
+        self._previous: dict[int, Any] = {}
+        self._pid: int | None = None
+
+    def before_train(self, runner: Any) -> None:
+        self.received = None
+        if threading.current_thread() is not threading.main_thread():
+            print_log("PreemptionHook: not in the main thread, signals are not handled.", logger="current")
+            return
+        self._pid = os.getpid()
+        for signum in self.signals:
+            self._previous[signum] = signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if os.getpid() != self._pid:  # a forked dataloader worker: behave as it would without the hook
+            previous = self._previous.get(signum, signal.SIG_DFL)
+            if callable(previous):
+                previous(signum, frame)
+            elif previous != signal.SIG_IGN:
+                os._exit(128 + signum)
+            return
+        name = signal.Signals(signum).name
+        if self.received is not None:
+            os.write(2, f"\n{name} again: exiting now, without a checkpoint.\n".encode())
+            os._exit(128 + signum)
+        self.received = signum
+        os.write(2, f"\n{name} received: finishing this iteration, then saving a checkpoint.\n".encode())
+
+    def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
+        signum = self._agreed_signal()
+        if not signum:
+            return
+        iteration = runner.iter + 1
+        checkpoint = self._save(runner)
+        self.restore()
+        name = signal.Signals(signum).name
+        print_log(
+            f"Stopped by {name} after iteration {iteration} of {runner.max_iters}: checkpoint {checkpoint} "
+            f"written; continue with --resume (exit code {128 + signum}).",
+            logger="current",
+            level=logging.WARNING,
+        )
+        sys.stdout.flush()
+        raise TrainingPreempted(signum, iteration, checkpoint)
+
+    def after_train(self, runner: Any) -> None:
+        self.restore()
+
+    def restore(self) -> None:
+        """Put back the signal handlers that were installed before training."""
+        if self._pid != os.getpid():
+            return
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
+        self._previous.clear()
+
+    def _agreed_signal(self) -> int:
+        """The signal to stop for, the same on every rank (the highest number any rank received)."""
+        local = self.received or 0
+        if not is_distributed():
+            return local
+        flag = torch.tensor([float(local)])
+        all_reduce(flag, op="max")
+        return int(flag.item())
+
+    @staticmethod
+    def _save(runner: Any) -> str | None:
+        hook = next((h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
+        if hook is not None and hasattr(hook, "save_now"):
+            return hook.save_now(runner)
+        if hook is not None:
+            hook._save_checkpoint(runner)
+            return hook.last_ckpt
+        filename = f"iter_{runner.iter + 1}.pth"
+        runner.save_checkpoint(runner.work_dir, filename, backend_args=dict(backend="atomic_local"))
+        path = os.path.join(runner.work_dir, filename)
+        write_pointer(runner.work_dir, path)
+        return path
