@@ -1,0 +1,118 @@
+"""PreemptionHook: a real signal to a training process gives a checkpoint, one line and a non-zero exit.
+
+Each test forks a training process (the toy of tests/toys.py, slowed to ~0.1 s per iteration),
+sends it real signals with ``os.kill`` once it is training, and checks what is left on disk.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.hooks import Hook
+
+from dareg.apis import train
+from dareg.engine.checkpoint_files import check_integrity, load_checkpoint_file, read_pointer
+from dareg.registry import HOOKS
+
+MAX_ITERS = 12
+
+
+class SlowIterations(Hook):
+    """Sleep after each iteration (``long_at``: sleep 30 s there) and report progress in a file."""
+
+    def __init__(self, delay: float = 0.1, long_at: int = 0) -> None:
+        self.delay, self.long_at = delay, long_at
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        with open(os.path.join(runner.work_dir, "progress"), "w") as handle:
+            handle.write(str(runner.iter + 1))
+        time.sleep(30 if runner.iter + 1 == self.long_at else self.delay)
+
+
+def toy_cfg(toys, work_dir, slow: dict | None = None, **overrides) -> Config:
+    hooks = [dict(type="RandomStateHook"), dict(type="PreemptionHook")]
+    if slow is not None:
+        hooks.append(dict(type="SlowIterations", **slow))
+    cfg = toys.toy_config(
+        work_dir, train_cfg=dict(type="ResumableIterBasedTrainLoop", max_iters=MAX_ITERS), custom_hooks=hooks
+    )
+    cfg.update(overrides)
+    return Config(cfg)
+
+
+def start_training(cfg: Config) -> multiprocessing.Process:
+    HOOKS.register_module(module=SlowIterations, force=True)
+    process = multiprocessing.get_context("fork").Process(target=train, args=(cfg,))
+    process.start()
+    return process
+
+
+def wait_for_iteration(work_dir, iteration: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if int((work_dir / "progress").read_text() or 0) >= iteration:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.02)
+    raise AssertionError(f"training did not reach iteration {iteration}")
+
+
+@pytest.fixture
+def deterministic():
+    previous = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(True)
+    yield
+    torch.use_deterministic_algorithms(previous)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGUSR1], ids=lambda s: s.name)
+def test_signal_saves_the_current_iteration_and_exits_non_zero(toys, tmp_path, signum):
+    process = start_training(toy_cfg(toys, tmp_path, slow={}))
+    wait_for_iteration(tmp_path, 3)
+    os.kill(process.pid, signum)
+    process.join(60)
+    assert process.exitcode == 128 + signum
+    pointed = read_pointer(tmp_path)
+    stopped_at = load_checkpoint_file(pointed)["meta"]["iter"]
+    assert 3 <= stopped_at < MAX_ITERS and os.path.basename(pointed) == f"iter_{stopped_at}.pth"
+    assert check_integrity(pointed) is None
+
+
+def test_resume_after_preemption_is_bit_identical(toys, tmp_path, deterministic):
+    uninterrupted = train(toy_cfg(toys, tmp_path / "full")).model.state_dict()
+    process = start_training(toy_cfg(toys, tmp_path / "cut", slow={}))
+    wait_for_iteration(tmp_path / "cut", 4)
+    os.kill(process.pid, signal.SIGTERM)
+    process.join(60)
+    assert process.exitcode == 128 + signal.SIGTERM
+    assert load_checkpoint_file(read_pointer(tmp_path / "cut"))["meta"]["iter"] not in (6, MAX_ITERS)
+    resumed = train(toy_cfg(toys, tmp_path / "cut", resume=True)).model.state_dict()
+    for key, value in uninterrupted.items():
+        assert torch.equal(value, resumed[key]), key
+
+
+def test_a_second_signal_exits_at_once(toys, tmp_path):
+    process = start_training(toy_cfg(toys, tmp_path, slow=dict(long_at=3)))
+    wait_for_iteration(tmp_path, 3)
+    started = time.monotonic()
+    os.kill(process.pid, signal.SIGTERM)
+    time.sleep(0.3)
+    os.kill(process.pid, signal.SIGTERM)
+    process.join(20)
+    assert process.exitcode == 128 + signal.SIGTERM
+    assert time.monotonic() - started < 10  # did not wait for the 30 s iteration
+    assert not (tmp_path / "iter_3.pth").exists()
+
+
+def test_handlers_are_restored_after_training(toys, tmp_path):
+    before = signal.getsignal(signal.SIGTERM)
+    train(toy_cfg(toys, tmp_path))
+    assert signal.getsignal(signal.SIGTERM) is before
