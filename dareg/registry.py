@@ -195,6 +195,8 @@ FUNCTIONS = _child(MMENGINE_FUNCTIONS, "function", ["dareg.datasets.collate"])
 # --- evaluation ----------------------------------------------------------------------------------
 METRICS = _child(MMENGINE_METRICS, "metric", ["dareg.evaluation"])
 EVALUATOR = _child(MMENGINE_EVALUATOR, "evaluator", ["dareg.evaluation"])
+#: Unsupervised validators (scores without target labels); dareg's own kind, not an mmengine one.
+VALIDATORS = DaregRegistry("validator", locations=["dareg.evaluation.validators"])
 
 # --- engine --------------------------------------------------------------------------------------
 HOOKS = _child(MMENGINE_HOOKS, "hook", ["dareg.engine.hooks"])
@@ -235,6 +237,7 @@ ALL_REGISTRIES: dict[str, DaregRegistry] = {
     "functions": FUNCTIONS,
     "metrics": METRICS,
     "evaluators": EVALUATOR,
+    "validators": VALIDATORS,
     "hooks": HOOKS,
     "loops": LOOPS,
     "optimizers": OPTIMIZERS,

@@ -1,5 +1,6 @@
 """Hooks dareg adds to mmengine's."""
 
+from dareg.engine.hooks.best_checkpoint_hook import BestCheckpointHook
 from dareg.engine.hooks.checkpoint_hook import CheckpointWriteError, SafeCheckpointHook
 from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError
 from dareg.engine.hooks.log_history_hook import LogHistoryLimitHook
@@ -14,6 +15,7 @@ from dareg.engine.hooks.translation_visualization_hook import TranslationVisuali
 
 __all__ = [
     "ActivationCheckpointHook",
+    "BestCheckpointHook",
     "ChannelsLastHook",
     "CheckpointMismatchError",
     "CheckpointWriteError",
