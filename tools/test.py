@@ -7,6 +7,7 @@ import sys
 
 from dareg.apis import apply_run_options, apply_test_options, run_test
 from dareg.apis.train import exit_after_collectives, shutdown_distributed
+from dareg.engine.checkpoint_files import CorruptCheckpointError
 from dareg.utils.config import USER_ERRORS, CfgOptionsAction, load_config
 
 
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict:
         apply_run_options(cfg, args.config, args.work_dir, launcher=args.launcher)
         apply_test_options(cfg, args.checkpoint, args.show_dir)
         metrics = run_test(cfg)
-    except USER_ERRORS as error:
+    except (*USER_ERRORS, CorruptCheckpointError) as error:
         cause = f"\n  caused by: {type(error.__cause__).__name__}: {error.__cause__}" if error.__cause__ else ""
         raise SystemExit(f"error: {error}{cause}") from error
     if argv is None and shutdown_distributed():

@@ -11,6 +11,7 @@ import sys
 
 from dareg.apis.train import exit_after_collectives, shutdown_distributed
 from dareg.apis.train_command import add_train_arguments, run_train
+from dareg.engine.hooks import TrainingPreempted
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -19,7 +20,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> None:
-    run_train(parse_args(argv))
+    try:
+        run_train(parse_args(argv))
+    except TrainingPreempted as stop:  # PreemptionHook logged its line; every rank stopped at one iteration
+        if argv is None and shutdown_distributed():
+            exit_after_collectives(stop.code)
+        raise
     if argv is None and shutdown_distributed():
         exit_after_collectives(0)  # see its docstring: gloo threads vs. interpreter shutdown
 

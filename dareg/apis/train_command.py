@@ -39,11 +39,13 @@ def run_train(args: argparse.Namespace) -> None:
         SystemExit: A config, plugin or file error, printed as ``error: ...`` without a traceback.
     """
     from dareg.apis.train import apply_run_options, train
+    from dareg.engine.checkpoint_files import CorruptCheckpointError
+    from dareg.engine.hooks import CheckpointWriteError
 
     try:
         cfg = load_config(args.config, args.cfg_options)
         apply_run_options(cfg, args.config, args.work_dir, args.resume, args.amp, args.launcher)
         train(cfg)
-    except USER_ERRORS as error:
+    except (*USER_ERRORS, CorruptCheckpointError, CheckpointWriteError) as error:
         cause = f"\n  caused by: {type(error.__cause__).__name__}: {error.__cause__}" if error.__cause__ else ""
         raise SystemExit(f"error: {error}{cause}") from error
