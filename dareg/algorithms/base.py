@@ -145,10 +145,11 @@ class BaseAlgorithm(BaseModel):
             params = [p for group in wrapper.optimizer.param_groups for p in group["params"] if p.requires_grad]
             if params:
                 wrapper.backward(wrapper.scale_loss(loss), retain_graph=index < len(wrappers) - 1, inputs=params)
-        for wrapper in wrappers:
-            if wrapper.should_update():
-                wrapper.step()
-                wrapper.zero_grad()
+        stepping = [wrapper for wrapper in wrappers if wrapper.should_update()]
+        for wrapper in stepping:
+            wrapper.step()
+        for wrapper in stepping:
+            wrapper.zero_grad()
 
     def step(self, optim_wrapper: OptimWrapperDict | OptimWrapper, name: str) -> None:
         """Step, then zero, optimizer ``name`` whose gradients were accumulated by separate backwards.

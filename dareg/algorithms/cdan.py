@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 
 from dareg.algorithms.dann import DANN
+from dareg.algorithms.spec import TrainSpec
 from dareg.registry import ALGORITHMS, MODELS
 
 
@@ -44,6 +45,20 @@ class CDAN(DANN):
         data_preprocessor: Config of the data preprocessor.
         init_cfg: mmengine initialisation config.
     """
+
+    train_spec = TrainSpec(
+        steps=[
+            ("classifier", "source cross-entropy + lambda_adv * conditional domain loss on T(f, g), reversed into f"),
+            ("discriminator", "(entropy-weighted) domain BCE on T(f, g) (source 1, target 0), same backward pass"),
+        ],
+        logged={
+            "loss_cls": "source cross-entropy",
+            "loss_adv": "(entropy-weighted) domain BCE of the discriminator",
+            "acc_d": "discriminator accuracy (%)",
+            "grl_coeff": "gradient reversal coefficient (warm start)",
+        },
+        notes="One backward pass for both optimizers (BaseAlgorithm.update_jointly).",
+    )
 
     def __init__(
         self,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import torch
 
 from dareg.algorithms.feature_adaptation import FeatureAdaptation
+from dareg.algorithms.spec import TrainSpec
 from dareg.registry import ALGORITHMS, DISCRIMINATORS
 
 
@@ -42,6 +43,23 @@ class DANN(FeatureAdaptation):
         data_preprocessor: Config of the data preprocessor.
         init_cfg: mmengine initialisation config.
     """
+
+    train_spec = TrainSpec(
+        steps=[
+            (
+                "classifier",
+                "source cross-entropy + lambda_adv * domain loss, whose gradient reaches the features reversed",
+            ),
+            ("discriminator", "domain BCE (source 1, target 0) from the same backward pass"),
+        ],
+        logged={
+            "loss_cls": "source cross-entropy",
+            "loss_adv": "domain BCE of the discriminator",
+            "acc_d": "discriminator accuracy (%)",
+            "grl_coeff": "gradient reversal coefficient (warm start)",
+        },
+        notes="One backward pass for both optimizers (BaseAlgorithm.update_jointly).",
+    )
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from mmengine.optim import OptimWrapperDict
 
 from dareg.algorithms.base import BaseAlgorithm
+from dareg.algorithms.spec import TrainSpec
 from dareg.registry import ALGORITHMS, BACKBONES, HEADS
 
 
@@ -55,6 +56,22 @@ class MCD(BaseAlgorithm):
         data_preprocessor: Config of the data preprocessor.
         init_cfg: mmengine initialisation config.
     """
+
+    train_spec = TrainSpec(
+        steps=[
+            ("generator", "step A: both classifiers' source cross-entropy (+ class balance on target)"),
+            ("classifiers", "step A (same backward pass), then step B: step A's loss - lambda_disc * discrepancy"),
+            ("generator", "step C: lambda_disc * target discrepancy, num_k times, classifiers frozen"),
+        ],
+        logged={
+            "loss_cls": "step A: sum of both classifiers' source cross-entropy",
+            "loss_balance": "step A: class-balance term on target",
+            "loss_a": "step A: total",
+            "loss_b": "step B: total",
+            "discrepancy_b": "step B: target discrepancy",
+            "discrepancy_c": "last step C: target discrepancy",
+        },
+    )
 
     def __init__(
         self,

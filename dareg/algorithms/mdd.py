@@ -18,6 +18,7 @@ from __future__ import annotations
 import torch
 
 from dareg.algorithms.feature_adaptation import FeatureAdaptation
+from dareg.algorithms.spec import TrainSpec
 from dareg.registry import ALGORITHMS, HEADS, LOSSES
 
 
@@ -40,6 +41,18 @@ class MDD(FeatureAdaptation):
     """
 
     adversary = "adversarial_head"
+    train_spec = TrainSpec(
+        steps=[
+            ("classifier", "source cross-entropy + lambda_adv * margin disparity, reversed into the features"),
+            ("adversarial_head", "margin disparity (agree with the main head on source, disagree on target)"),
+        ],
+        logged={
+            "loss_cls": "source cross-entropy of the main head",
+            "loss_adv": "margin disparity term",
+            "grl_coeff": "gradient reversal coefficient (warm start to 0.1)",
+        },
+        notes="One backward pass for both optimizers (BaseAlgorithm.update_jointly).",
+    )
 
     def __init__(
         self,

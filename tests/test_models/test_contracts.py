@@ -39,10 +39,14 @@ TINY_CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "heads": {
         "ASPPClassifier": dict(cfg=dict(in_channels=8, num_classes=3), input=(1, 8, 9, 9)),
+        "Bottleneck": dict(cfg=dict(in_channels=16, out_channels=8, dropout_ratio=0.5), input=(4, 16)),
+        "HeadPair": dict(cfg=dict(head=dict(type="MLPClsHead", in_channels=16, hidden_channels=(8,))), input=(4, 16)),
         "LinearClsHead": dict(cfg=dict(in_channels=16, num_classes=3), input=(2, 16)),
+        "MLPClsHead": dict(cfg=dict(in_channels=16, num_classes=3, hidden_channels=(8, 8)), input=(4, 16)),
     },
     "discriminators": {
         "DiscoGANDiscriminator": dict(cfg=dict(base_channels=8), input=(2, 3, 64, 64)),
+        "DomainDiscriminator": dict(cfg=dict(in_channels=16, hidden_channels=8, norm="dropout"), input=(4, 16)),
         "FCDiscriminator": dict(cfg=dict(in_channels=4, base_channels=8), input=probabilities(1, 4, 64, 64)),
         "MLPDiscriminator": dict(cfg=dict(in_channels=10, hidden_channels=16), input=(4, 10)),
         "PatchDiscriminator": dict(cfg=dict(base_channels=8), input=(1, 3, 64, 64)),
