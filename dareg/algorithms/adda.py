@@ -15,6 +15,9 @@ Facts used (paper and the TensorFlow reference ``erictzeng/adda``):
   difference ``l_target - l_source``, which is what is passed to :class:`~dareg.models.losses.GANLoss`
   (so ``mode="lsgan"`` and one-logit discriminators work too).
 * Test time: target encoder followed by the source classifier.
+* With a bottleneck in the classifier (``ImageClassifier(bottleneck=...)``, the Transfer-Learning-Library
+  setting on ResNet-50), the encoder is the backbone followed by the bottleneck: the target encoder
+  copies both and the discriminator sees the bottleneck features (tllib ``adda.py``).
 
 The two phases live in one algorithm and are switched by the iteration count: iterations
 ``[0, pretrain_iters)`` pre-train, the rest adapt. The target encoder is copied from the source
@@ -58,8 +61,8 @@ class ADDA(BaseAlgorithm):
     """Source pre-training, then adversarial adaptation of a separate target encoder.
 
     Sub-modules and their optimizers (``optim_wrapper`` keys): ``classifier`` (source encoder
-    ``classifier.backbone`` + ``classifier.head``, phase 1), ``target_encoder`` and
-    ``discriminator`` (phase 2).
+    ``classifier.encoder``, i.e. the backbone and the bottleneck if any, + ``classifier.head``,
+    phase 1), ``target_encoder`` and ``discriminator`` (phase 2).
 
     Args:
         classifier: Config of an :class:`~dareg.models.classifiers.ImageClassifier` (source encoder as
@@ -116,7 +119,7 @@ class ADDA(BaseAlgorithm):
                     f"ADDA needs a classifier with a `{name}` sub-module (e.g. type='ImageClassifier'), "
                     f"got {type(self.classifier).__name__}"
                 )
-        self.target_encoder = copy.deepcopy(self.classifier.backbone)
+        self.target_encoder = copy.deepcopy(self.classifier.encoder)
         self.discriminator = DISCRIMINATORS.build(discriminator)
         self.gan_loss = LOSSES.build(gan_loss or dict(type="GANLoss", mode="vanilla"))
         self.pretrain_iters = pretrain_iters
@@ -132,7 +135,7 @@ class ADDA(BaseAlgorithm):
         """Copy the source encoder into the target encoder, once; True if it copied now."""
         if bool(self.target_encoder_initialised):
             return False
-        self.target_encoder.load_state_dict(self.classifier.backbone.state_dict())
+        self.target_encoder.load_state_dict(self.classifier.encoder.state_dict())
         self.target_encoder_initialised.fill_(True)
         return True
 
@@ -144,7 +147,7 @@ class ADDA(BaseAlgorithm):
         # The source network is frozen in phase 2: deterministic source encodings (no dropout).
         self.classifier.eval()
         with torch.no_grad():
-            source_embedding = self.embed(self.classifier.backbone, batch["source"]["inputs"])
+            source_embedding = self.embed(self.classifier.encoder, batch["source"]["inputs"])
         with self.autocast(optim_wrapper, "target_encoder"):
             target_embedding = self.embed(self.target_encoder, batch["target"]["inputs"])
         losses = self.discriminator_step(source_embedding, target_embedding.detach(), optim_wrapper)
@@ -197,7 +200,7 @@ class ADDA(BaseAlgorithm):
         adaptation has started (through the source encoder before, as :meth:`predict` does).
         """
         use_target = domain == "target" and bool(self.target_encoder_initialised)
-        features = (self.target_encoder if use_target else self.classifier.backbone)(inputs)
+        features = (self.target_encoder if use_target else self.classifier.encoder)(inputs)
         return {"features": features, "logits": self.classifier.head(features)}
 
     def forward_tensor(self, inputs: torch.Tensor) -> Any:
