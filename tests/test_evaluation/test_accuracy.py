@@ -24,13 +24,24 @@ def test_hand_computed_overall_and_per_class():
     assert result["accuracy/1"] == pytest.approx(100.0)
     assert result["accuracy/2"] == pytest.approx(0.0)
     assert math.isnan(result["accuracy/3"])  # absent from the ground truth
+    # mean over the three classes in the ground truth, not over num_classes: (200/3 + 100 + 0) / 3
+    assert result["mean_class_accuracy"] == pytest.approx(500 / 9)
+
+
+def test_mean_class_accuracy_differs_from_overall_on_unbalanced_classes():
+    # VisDA's metric: 9 of 10 right on a large class, 0 of 1 on a small one -> 90% overall, 45% mean
+    metric = Accuracy(per_class=False)
+    metric.process({}, samples([(0, 0)] * 9 + [(1, 0), (0, 1)]))
+    result = metric.compute_metrics(metric.results)
+    assert result["accuracy"] == pytest.approx(900 / 11)
+    assert result["mean_class_accuracy"] == pytest.approx(45.0)
 
 
 def test_tensors_unlabelled_and_batches_accumulate():
     metric = Accuracy(per_class=False)
     metric.process({}, [{"pred_label": torch.tensor(2), "gt_label": torch.tensor(2)}])
     metric.process({}, [{"pred_label": 1, "gt_label": 2}, {"pred_label": 1, "gt_label": -1}])
-    assert metric.compute_metrics(metric.results) == {"accuracy": 50.0}
+    assert metric.compute_metrics(metric.results) == {"accuracy": 50.0, "mean_class_accuracy": 50.0}
 
 
 def test_names_from_dataset_meta_and_prefix_through_evaluator():
@@ -38,7 +49,12 @@ def test_names_from_dataset_meta_and_prefix_through_evaluator():
     evaluator.dataset_meta = {"classes": ("zero", "one")}
     evaluator.process(samples([(0, 0), (1, 0), (1, 1), (1, 1)]))
     result = evaluator.evaluate(4)
-    assert result == {"target/accuracy": 75.0, "target/accuracy/zero": 50.0, "target/accuracy/one": 100.0}
+    assert result == {
+        "target/accuracy": 75.0,
+        "target/mean_class_accuracy": 75.0,
+        "target/accuracy/zero": 50.0,
+        "target/accuracy/one": 100.0,
+    }
 
 
 def test_errors_name_the_problem():

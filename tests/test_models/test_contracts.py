@@ -36,6 +36,8 @@ TINY_CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
         "PixelDATaskNet": dict(cfg=dict(), input=(2, 3, 32, 32)),
         "SMPEncoder": dict(cfg=dict(encoder_name="resnet18"), input=(2, 3, 32, 32)),
         "TimmBackbone": dict(cfg=dict(model_name="resnet10t", output_stride=8), input=(1, 3, 32, 32)),
+        "TimmPooledBackbone": dict(cfg=dict(model_name="resnet10t"), input=(2, 3, 32, 32)),
+        "TorchvisionResNet": dict(cfg=dict(model_name="resnet18"), input=(2, 3, 32, 32)),
     },
     "heads": {
         "ASPPClassifier": dict(cfg=dict(in_channels=8, num_classes=3), input=(1, 8, 9, 9)),

@@ -25,6 +25,32 @@ def _interpolation(name: str) -> int:
     return INTERPOLATIONS[name]
 
 
+def resize_image(image: np.ndarray, size: Sequence[int], interpolation: int, antialias: bool = False) -> np.ndarray:
+    """Resize ``image`` to ``size = (width, height)``; with ``antialias``, shrink each axis by area averaging.
+
+    OpenCV's bilinear (and bicubic) resize samples without a low-pass filter, so a large reduction
+    aliases, whereas PIL, which torchvision's ImageNet pipelines and the reference classification
+    code use, always filters. With ``antialias`` an axis that shrinks is resized with ``INTER_AREA``
+    (box filtering) and an axis that grows with ``interpolation``, one axis after the other.
+
+    Examples:
+        >>> stripes = np.tile(np.array([0, 255], np.uint8), (4, 4))  # 4 x 8, one-pixel stripes
+        >>> resize_image(stripes, (2, 4), cv2.INTER_LINEAR, antialias=True)[0].tolist()
+        [128, 128]
+    """
+    width, height = int(size[0]), int(size[1])
+    if not antialias:
+        return cv2.resize(image, (width, height), interpolation=interpolation)
+    old_height, old_width = image.shape[:2]
+    if width != old_width:
+        flag = cv2.INTER_AREA if width < old_width else interpolation
+        image = cv2.resize(image, (width, old_height), interpolation=flag)
+    if height != old_height:
+        flag = cv2.INTER_AREA if height < old_height else interpolation
+        image = cv2.resize(image, (width, height), interpolation=flag)
+    return image
+
+
 @TRANSFORMS.register_module()
 class Resize:
     """Resize the image (``interpolation``) and, unless ``keep_seg``, its label maps (nearest).
@@ -36,6 +62,8 @@ class Resize:
         interpolation: Image interpolation. Defaults to ``"bilinear"``.
         keep_seg: Leave label maps at their size (evaluation at full label resolution, with
             logits upsampled to the label). Defaults to False.
+        antialias: Shrink the image with area averaging, as PIL (torchvision's ImageNet
+            pipelines) does; see :func:`resize_image`. Defaults to False.
     """
 
     def __init__(
@@ -44,11 +72,13 @@ class Resize:
         keep_ratio: bool = False,
         interpolation: str = "bilinear",
         keep_seg: bool = False,
+        antialias: bool = False,
     ) -> None:
         self.scale = (int(scale[0]), int(scale[1]))
         self.keep_ratio = keep_ratio
         self.interpolation = _interpolation(interpolation)
         self.keep_seg = keep_seg
+        self.antialias = antialias
 
     def target_size(self, height: int, width: int) -> tuple[int, int]:
         """``(width, height)`` for an image of the given size."""
@@ -60,7 +90,7 @@ class Resize:
     def __call__(self, results: dict) -> dict:
         height, width = results["img"].shape[:2]
         size = self.target_size(height, width)
-        results["img"] = cv2.resize(results["img"], size, interpolation=self.interpolation)
+        results["img"] = resize_image(results["img"], size, self.interpolation, self.antialias)
         results["img_shape"] = results["img"].shape[:2]
         if not self.keep_seg:
             for key in SEG_KEYS:

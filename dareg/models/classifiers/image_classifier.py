@@ -60,6 +60,18 @@ class ImageClassifier(BaseTaskModel):
         self.loss_weight = loss_weight
         self.label_smoothing = label_smoothing
 
+    def init_weights(self) -> None:
+        """Initialise the children that define ``init_weights`` (pretrained backbones load their file).
+
+        mmengine's ``BaseModule.init_weights`` (what the Runner calls before training) only recurses
+        into children that have ``init_weights``; this classifier passes the call on, so a backbone
+        such as :class:`~dareg.models.backbones.TorchvisionResNet` loads its ImageNet weights in
+        training, and testing from a trained checkpoint needs no pretraining file.
+        """
+        for child in self.children():
+            if hasattr(child, "init_weights"):
+                child.init_weights()
+
     @property
     def encoder(self) -> nn.Module:
         """The network from images to the head's input: the backbone, or backbone then bottleneck.
