@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import os.path as osp
 import sys
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 from mmengine.config import Config
@@ -106,6 +108,34 @@ def check_work_dir(cfg: Config) -> None:
         ) from error
 
 
+def check_arguments_and_spans(cfg: Config) -> None:
+    """Fail on constructor arguments no component accepts; warn on schedulers shorter than the loop."""
+    from mmengine.logging import print_log
+
+    from dareg.utils.config_checks import check_constructor_arguments, scheduler_span_warnings
+
+    source = getattr(cfg, "filename", None) or "the config"
+    problems = check_constructor_arguments(cfg, source)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    for warning in scheduler_span_warnings(cfg):
+        print_log(f"WARNING: {warning}", logger="current", level=logging.WARNING)
+
+
+@contextlib.contextmanager
+def explained_constructor_errors(cfg: Config) -> Iterator[None]:
+    """Re-raise a component's unexpected/missing-argument ``TypeError`` as a ConfigError naming its config path."""
+    from dareg.utils.config_checks import explain_constructor_error
+
+    try:
+        yield
+    except TypeError as error:
+        message = explain_constructor_error(error, cfg, getattr(cfg, "filename", None) or "the config")
+        if message is None:
+            raise
+        raise ConfigError(message) from error
+
+
 def resolve_resume(cfg: Config) -> None:
     """Turn ``resume=True`` without a path into the newest *intact* checkpoint of the work directory.
 
@@ -126,17 +156,19 @@ def build_runner(cfg: Config) -> Runner:
 
     check_config_types(cfg)
     drop_disabled_default_hooks(cfg)
+    check_arguments_and_spans(cfg)
     check_work_dir(cfg)
     resolve_resume(cfg)
     if cfg.get("launcher", "none") != "none":
         from dareg.engine.model_wrappers import prepare_distributed
 
         prepare_distributed(cfg)  # one DDP per sub-network; gloo and process group on CPU
-    if "runner_type" in cfg:
-        from mmengine.registry import RUNNERS
+    with explained_constructor_errors(cfg):
+        if "runner_type" in cfg:
+            from mmengine.registry import RUNNERS
 
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+            return RUNNERS.build(cfg)
+        return Runner.from_cfg(cfg)
 
 
 def train(cfg: Config) -> Any:

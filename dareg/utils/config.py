@@ -63,16 +63,56 @@ def load_config(path: str, cfg_options: dict | None = None) -> Config:
         disable_plugins(cfg.disabled_plugins, source=path)
     import_custom_modules(cfg, path)
     if cfg_options:
-        for key in cfg_options:
-            if not key or key.startswith(".") or key.endswith(".") or ".." in key:
-                raise ConfigError(f"--cfg-options: malformed key {key!r}; write KEY=VALUE, e.g. train_cfg.max_iters=10")
-        try:
-            cfg.merge_from_dict(cfg_options)
-        except Exception as error:
-            raise ConfigError(
-                f"--cfg-options {cfg_options} cannot be applied to {path}: {type(error).__name__}: {error}"
-            ) from error
+        apply_cfg_options(cfg, cfg_options, path)
     return cfg
+
+
+def apply_cfg_options(cfg: Config, cfg_options: dict, path: str = "<config>") -> None:
+    """Apply ``--cfg-options`` after checking every key and value, before any work.
+
+    A key must exist in the config or be an argument of the component it lands in; ``+key=value``
+    adds a new key on purpose. A value must have the type of the one it replaces. When
+    ``train_cfg.max_iters`` changes, iteration-based scheduler spans scale with it (unless a
+    ``param_scheduler`` key is overridden too). ``custom_imports`` given here are imported.
+
+    Raises:
+        ConfigError: Names the key, the closest existing keys or the expected type.
+    """
+    from mmengine.logging import print_log
+
+    from dareg.utils.config_checks import check_override, follow_max_iters
+
+    options = {}
+    for key, value in cfg_options.items():
+        bare = key[1:] if key.startswith("+") else key
+        if not bare or bare.startswith(".") or bare.endswith(".") or ".." in bare:
+            raise ConfigError(f"--cfg-options: malformed key {key!r}; write KEY=VALUE, e.g. train_cfg.max_iters=10")
+        problem = None if key.startswith("+") else check_override(cfg, bare, value)
+        if problem:
+            raise ConfigError(
+                f"--cfg-options {bare}={value!r} does not fit {path}: {problem}. To add a new key on purpose, "
+                f"write +{bare}=..."
+            )
+        options[bare] = value
+    old_max = (cfg.get("train_cfg") or {}).get("max_iters")
+    try:
+        cfg.merge_from_dict(options)
+    except Exception as error:
+        raise ConfigError(
+            f"--cfg-options {options} cannot be applied to {path}: {type(error).__name__}: {error}"
+        ) from error
+    new_max = (cfg.get("train_cfg") or {}).get("max_iters")
+    overrides_schedule = any(key.startswith("param_scheduler") for key in options)
+    if isinstance(old_max, int) and isinstance(new_max, int) and old_max != new_max and not overrides_schedule:
+        changes = follow_max_iters(cfg, old_max, new_max)
+        if changes:
+            print_log(
+                f"train_cfg.max_iters {old_max} -> {new_max}: scheduler spans follow ({'; '.join(changes)}). "
+                "Override param_scheduler keys too to set them yourself.",
+                logger="current",
+            )
+    if any(key.startswith("custom_imports") for key in options):
+        import_custom_modules(cfg, f"{path} (--cfg-options)")
 
 
 def import_custom_modules(cfg: Config, path: str = "<config>") -> None:
@@ -91,8 +131,10 @@ def import_custom_modules(cfg: Config, path: str = "<config>") -> None:
                 warnings.warn(f"{path}: custom_imports '{name}' failed and is ignored: {error}", stacklevel=2)
                 continue
             where = describe_failure(error, name)
-            missing = isinstance(error, ModuleNotFoundError) and error.name is not None and (
-                name == error.name or name.startswith(error.name + ".")
+            missing = (
+                isinstance(error, ModuleNotFoundError)
+                and error.name is not None
+                and (name == error.name or name.startswith(error.name + "."))
             )
             advice = (
                 f"Install the package that provides '{name}', put it on PYTHONPATH, or remove it from custom_imports."
