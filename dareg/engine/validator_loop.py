@@ -16,11 +16,9 @@ Example::
     val_cfg = dict(
         type="ValidatorValLoop",
         validators=[dict(type="IM"), dict(type="SND"), dict(type="DEV"), dict(type="SourceAccuracy")],
-        splits=dict(
-            source_train="train_dataloader.dataset.source",   # a dotted key of this config ...
-            target_train="train_dataloader.dataset.target",
-            source_val=dict(like="train_dataloader.dataset.source", split="test"),  # ... with overrides
-        ),
+        # source_train and target_train default to the training pair's two datasets; a split is a
+        # dataset config, a dotted key of this config, or such a key with overrides:
+        splits=dict(source_val=dict(like="train_dataloader.dataset.source", split="test")),
     )
 """
 
@@ -43,6 +41,10 @@ from dareg.registry import DATASETS, LOOPS, VALIDATORS
 
 #: The domain of each split's images.
 SPLIT_DOMAINS = {"source_train": "source", "source_val": "source", "target_train": "target"}
+
+#: Splits read from the training pair unless ``splits`` says otherwise (there is no default source
+#: validation split: datasets name it differently).
+DEFAULT_SPLITS = {"source_train": "train_dataloader.dataset.source", "target_train": "train_dataloader.dataset.target"}
 
 
 def resolve_split(cfg: Any, spec: str | dict, name: str) -> dict:
@@ -86,7 +88,8 @@ class ValidatorValLoop(ValLoop):
         validators: Validator configs (``VALIDATORS``: ``IM``, ``SND``, ``DEV``, ``SourceAccuracy`` ...).
         splits: Split name (``source_train``, ``source_val``, ``target_train``) -> dataset config, dotted
             key of this config, or ``dict(like=KEY, **overrides)``. Only the splits the validators
-            need are read.
+            need are read. Defaults to the training pair's datasets for ``source_train`` and
+            ``target_train`` (:data:`DEFAULT_SPLITS`).
         batch_size: Images per forward pass on the extra splits. Defaults to 256.
         max_samples: At most this many samples per split (the first ones). Defaults to None (all).
         pixel_stride: Stride of the pixel grid kept from dense logits. Defaults to 8.
@@ -112,7 +115,7 @@ class ValidatorValLoop(ValLoop):
         keys = [validator.key for validator in self.validators]
         if len(set(keys)) != len(keys):
             raise ValueError(f"val_cfg.validators: two validators log under the same name ({keys})")
-        splits = dict(splits or {})
+        splits = {**DEFAULT_SPLITS, **(splits or {})}
         unknown = sorted(set(splits) - set(SPLIT_DOMAINS))
         if unknown:
             raise KeyError(f"val_cfg.splits: unknown split names {unknown}; known: {sorted(SPLIT_DOMAINS)}")

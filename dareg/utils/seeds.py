@@ -5,13 +5,16 @@ usual "best checkpoint" is chosen on the *target* validation set, which in these
 the test set: selecting on it uses target labels that an unsupervised method is not supposed to
 have. :func:`summarize_seeds` therefore reports, over seeds, the mean and standard deviation of
 
-* the **last** evaluation (the final checkpoint: what the method gives without target labels), and
+* the **last** evaluation (the final checkpoint: what the method gives without target labels),
+* the evaluation **chosen by each unsupervised validator** (``validator/<name>`` scores logged by
+  :class:`~dareg.engine.validator_loop.ValidatorValLoop`; the highest score picks the checkpoint,
+  whose target metric is reported), and
 * the **best** evaluation, labelled **oracle selection** (best on target val).
 
-Runs use the same code path as ``tools/train.py`` (:func:`train_seeds`): ``load_config`` with
-``--cfg-options randomness.seed=N``, ``apply_run_options`` with a per-seed work directory
-``<root>/seed_<N>``, then ``train``. Metrics are read back from what mmengine's ``LocalVisBackend``
-writes after every validation (``<work_dir>/<timestamp>/vis_data/scalars.json``).
+The runs themselves are trained by :func:`dareg.apis.multi_seed.train_seeds` (orchestration lives in
+``apis/``; ``from dareg.utils.seeds import train_seeds`` keeps working). Metrics are read back from
+what mmengine's ``LocalVisBackend`` writes after every validation
+(``<work_dir>/<timestamp>/vis_data/scalars.json``).
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ import json
 import math
 import os
 import statistics
-import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -30,47 +31,23 @@ from typing import Any
 #: Keys of scalars.json lines that are bookkeeping, not metrics.
 NON_METRIC_KEYS = {"step", "iter", "epoch", "data_time", "time", "lr", "memory", "eta"}
 
+#: Prefix of the unsupervised validators' scores (higher is better).
+VALIDATOR_PREFIX = "validator/"
+
 
 def seed_work_dir(root: str, seed: int) -> str:
     """The work directory of one seed under ``root``."""
     return os.path.join(root, f"seed_{seed}")
 
 
-def train_seeds(
-    config: str,
-    seeds: Sequence[int],
-    root: str,
-    cfg_options: dict | None = None,
-    amp: bool = False,
-    resume: bool = False,
-) -> list[str]:
-    """Train ``config`` once per seed, exactly as ``tools/train.py`` does; return the work dirs.
+def __getattr__(name: str):
+    # train_seeds moved to dareg.apis.multi_seed (a utility should not drive the training API);
+    # importing it from here still works
+    if name == "train_seeds":
+        from dareg.apis.multi_seed import train_seeds
 
-    Args:
-        config: Config file.
-        seeds: Seeds, each set as ``randomness.seed``.
-        root: Parent of the per-seed work directories.
-        cfg_options: Further overrides (``--cfg-options``).
-        amp: Mixed precision.
-        resume: Resume each seed from its latest checkpoint (finished seeds are skipped quickly).
-    """
-    from dareg.apis import apply_run_options, train
-    from dareg.utils.config import load_config
-
-    work_dirs = []
-    for seed in seeds:
-        options = dict(cfg_options or {})
-        options["randomness.seed"] = int(seed)
-        cfg = load_config(config, options)
-        work_dir = seed_work_dir(root, seed)
-        apply_run_options(cfg, config, work_dir=work_dir, amp=amp, resume="auto" if resume else None)
-        # mmengine names its global MessageHub and Visualizer after the experiment, by default
-        # "<config>_<timestamp to the second>": two seeds starting within a second would share them
-        name = os.path.splitext(os.path.basename(config))[0]
-        cfg.experiment_name = f"{name}_seed{seed}_{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:6]}"
-        train(cfg)
-        work_dirs.append(work_dir)
-    return work_dirs
+        return train_seeds
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_evaluations(work_dir: str) -> list[dict[str, Any]]:
@@ -105,24 +82,47 @@ def read_evaluations(work_dir: str) -> list[dict[str, Any]]:
 
 
 def pick_metric(evaluations: list[dict[str, Any]], metric: str | None) -> str:
-    """``metric``, or the only metric logged; fails listing the candidates otherwise."""
+    """``metric``, or the only metric logged (validator scores aside); fails listing the candidates otherwise."""
     keys = sorted({k for e in evaluations for k in e if k != "step"})
     if metric is not None:
         if metric not in keys:
             raise KeyError(f"Metric {metric!r} was not logged; logged metrics: {keys}")
         return metric
-    if len(keys) == 1:
-        return keys[0]
+    candidates = [k for k in keys if not k.startswith(VALIDATOR_PREFIX)]
+    if len(candidates) == 1:
+        return candidates[0]
+    if "accuracy" in candidates:
+        return "accuracy"
     for preferred in ("mIoU", "accuracy/top1"):
-        matches = [k for k in keys if k.endswith(preferred)]
+        matches = [k for k in candidates if k.endswith(preferred)]
         if len(matches) == 1:
             return matches[0]
     raise KeyError(f"Several metrics were logged, choose one with --metric: {keys}")
 
 
+def select_by_validator(evaluations: list[dict[str, Any]], validator: str, metric: str) -> tuple[float, int] | None:
+    """``(metric, step)`` of the evaluation with the highest finite ``validator`` score (earliest on ties).
+
+    None when no evaluation has both a finite score and the metric.
+    """
+    scored = [
+        (float(e[validator]), -index, float(e[metric]), int(e.get("step") or index))
+        for index, e in enumerate(evaluations)
+        if validator in e and metric in e and math.isfinite(float(e[validator]))
+    ]
+    if not scored:
+        return None
+    _, _, value, step = max(scored)
+    return value, step
+
+
 @dataclass
 class SeedResult:
-    """One seed's last and best (oracle) evaluation."""
+    """One seed's last, validator-chosen and best (oracle) evaluation of the metric.
+
+    ``by_validator`` maps each logged validator (``validator/IM`` ...) to the metric and step of the
+    evaluation it scored highest.
+    """
 
     seed: int | str
     work_dir: str
@@ -131,6 +131,7 @@ class SeedResult:
     best: float
     best_step: int
     evaluations: int
+    by_validator: dict[str, tuple[float, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -156,12 +157,23 @@ class SeedSummary:
         """(mean, std) of the best evaluation over seeds (oracle selection on target val)."""
         return self._mean_std([s.best for s in self.seeds])
 
+    @property
+    def validators(self) -> list[str]:
+        """Validators that chose a checkpoint in every seed, in name order."""
+        names = set.intersection(*(set(s.by_validator) for s in self.seeds)) if self.seeds else set()
+        return sorted(names)
+
+    def selected(self, validator: str) -> tuple[float, float]:
+        """(mean, std) over seeds of the metric at the checkpoint ``validator`` chose."""
+        return self._mean_std([s.by_validator[validator][0] for s in self.seeds])
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "metric": self.metric,
             "higher_is_better": self.higher_is_better,
             "num_seeds": len(self.seeds),
             "last_checkpoint": dict(zip(("mean", "std"), self.last)),
+            "selected_by_validator": {v: dict(zip(("mean", "std"), self.selected(v))) for v in self.validators},
             "best_checkpoint_oracle_selection": dict(zip(("mean", "std"), self.best)),
             "seeds": [asdict(s) for s in self.seeds],
         }
@@ -178,8 +190,15 @@ class SeedSummary:
                 f"{s.seed!s:>6}  {s.last:>10.4f} {s.last_step:>8}  {s.best:>10.4f} {s.best_step:>8}  {s.work_dir}"
             )
         (last_mean, last_std), (best_mean, best_std) = self.last, self.best
+        lines.append(
+            f"last checkpoint:                    {last_mean:.4f} +- {last_std:.4f} (mean +- sample std over seeds)"
+        )
+        for validator in self.validators:
+            mean, std = self.selected(validator)
+            name = f"chosen by {validator.removeprefix(VALIDATOR_PREFIX)}:"
+            steps = ", ".join(str(s.by_validator[validator][1]) for s in self.seeds)
+            lines.append(f"{name:<35} {mean:.4f} +- {std:.4f} (iterations {steps})")
         lines += [
-            f"last checkpoint:                  {last_mean:.4f} +- {last_std:.4f} (mean +- sample std over seeds)",
             f"best checkpoint (oracle selection): {best_mean:.4f} +- {best_std:.4f}",
             "* oracle selection: the best evaluation is picked on the target validation set, i.e. with target "
             "labels; report the last-checkpoint result as the method's result.",
@@ -201,7 +220,11 @@ def summarize_seeds(work_dirs: Sequence[str], metric: str | None = None, higher_
         best = (max if higher_is_better else min)(scored, key=lambda pair: pair[0])
         name = os.path.basename(os.path.normpath(work_dir))
         seed: int | str = int(name[5:]) if name.startswith("seed_") and name[5:].isdigit() else name
-        summary.seeds.append(SeedResult(seed, work_dir, scored[-1][0], scored[-1][1], best[0], best[1], len(scored)))
+        validators = sorted({k for e in evaluations for k in e if k.startswith(VALIDATOR_PREFIX)})
+        chosen = {v: c for v in validators if (c := select_by_validator(evaluations, v, key)) is not None}
+        summary.seeds.append(
+            SeedResult(seed, work_dir, scored[-1][0], scored[-1][1], best[0], best[1], len(scored), chosen)
+        )
     if summary is None:
         raise ValueError("summarize_seeds needs at least one work directory")
     return summary

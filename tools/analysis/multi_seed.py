@@ -1,11 +1,13 @@
-"""Train a config over several seeds and report mean +- std of the last and the best evaluation.
+"""Train a config over several seeds; report mean +- std of the last, validator-chosen and best evaluation.
 
 ``python tools/analysis/multi_seed.py CONFIG --seeds 0 1 2 [--work-dir work_dirs/multi_seed/NAME]
 [--metric mIoU] [--cfg-options ...] [--summarize-only]``
 
 Each seed trains as ``tools/train.py CONFIG --work-dir ROOT/seed_N --cfg-options randomness.seed=N``
-would. The best evaluation is labelled "oracle selection": it is chosen on the target validation
-set, with target labels. A summary is written to ``ROOT/multi_seed_summary.json``.
+would. When the runs logged unsupervised validator scores (``validator/<name>``, see
+``ValidatorValLoop``), the evaluation each validator scores highest is reported too: a checkpoint
+chosen without target labels. The best evaluation is labelled "oracle selection": it is chosen on
+the target validation set, with target labels. A summary is written to ``ROOT/multi_seed_summary.json``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import sys
 
 from mmengine.config import DictAction
 
-from dareg.utils.seeds import seed_work_dir, summarize_seeds, train_seeds
+from dareg.apis.multi_seed import train_seeds
+from dareg.utils.seeds import seed_work_dir, summarize_seeds
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
