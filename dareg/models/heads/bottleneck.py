@@ -49,8 +49,8 @@ class Bottleneck(nn.Module):
     ) -> None:
         super().__init__()
         self.out_channels = out_channels
-        self.fc = nn.Linear(in_channels, out_channels)
-        layers: list[nn.Module] = [self.fc]
+        fc = nn.Linear(in_channels, out_channels)
+        layers: list[nn.Module] = [fc]
         if norm:
             layers.append(nn.BatchNorm1d(out_channels))
         if activation:
@@ -59,8 +59,8 @@ class Bottleneck(nn.Module):
             layers.append(nn.Dropout(dropout_ratio))
         self.layers = nn.Sequential(*layers)
         if init_std is not None:
-            nn.init.normal_(self.fc.weight, 0.0, init_std)
-            nn.init.constant_(self.fc.bias, 0.0 if init_bias is None else init_bias)
+            nn.init.normal_(fc.weight, 0.0, init_std)
+            nn.init.constant_(fc.bias, 0.0 if init_bias is None else init_bias)
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
         return self.layers(features.flatten(1))
