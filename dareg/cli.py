@@ -1,10 +1,15 @@
-"""The ``dareg`` command: list registered components and show what one of them takes.
+"""The ``dareg`` command: registries, plugins, installed configs, training, plugin skeletons.
 
 Examples::
 
-    dareg list                 # every registry, every entry
-    dareg list backbones       # one kind
-    dareg info AdaptSegNet     # signature, docstring summary, origin
+    dareg list                          # every registry, every entry
+    dareg list backbones                # one kind
+    dareg list --config my_config.py    # after importing the config's custom_imports
+    dareg info AdaptSegNet              # signature, summary, origin; optimizers, steps, logged terms
+    dareg plugins                       # installed plugins: version, status, error
+    dareg configs demo/                 # installed configs, as dareg:: names
+    dareg train dareg::demo/source_only_digits.py --work-dir work_dirs/x
+    dareg new-plugin my-method          # a working plugin package in ./dareg-my-method
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import inspect
 import sys
 from collections.abc import Sequence
 
-from dareg.plugins import origin_of
+from dareg.plugins import PluginError, origin_of
 from dareg.registry import ALL_REGISTRIES, MODEL_KINDS, DaregRegistry, close_matches
 
 
@@ -94,24 +99,105 @@ def cmd_info(name: str) -> int:
         print(f"  module: {getattr(obj, '__module__', '')}")
         if summary(obj):
             print(f"  {summary(obj)}")
+        spec = getattr(obj, "train_spec", None)
+        if spec is not None and hasattr(spec, "lines"):
+            print("\n".join(f"  {line}" for line in spec.lines()))
+    return 0
+
+
+def cmd_plugins() -> int:
+    from dareg.plugins import plugin_status
+
+    rows = plugin_status()
+    if not rows:
+        print("no dareg plugins installed (entry-point group 'dareg.plugins')")
+        return 0
+    header = ("name", "distribution", "version", "status", "entry point")
+    table = [header] + [(s.info.name, s.info.distribution, s.info.version, s.status, s.info.value) for s in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for status in rows:
+        if status.error:
+            print(f"\n{status.info.name}: {status.error}")
+    return 0
+
+
+def cmd_configs(prefix: str | None) -> int:
+    from dareg.utils.config_paths import PREFIX, installed_configs
+
+    names = [n for n in installed_configs() if not prefix or n[len(PREFIX) :].startswith(prefix.removeprefix(PREFIX))]
+    print("\n".join(names) if names else f"no installed config starts with {prefix!r}")
+    return 0 if names else 1
+
+
+def cmd_new_plugin(name: str, directory: str) -> int:
+    from dareg.scaffold import new_plugin, plugin_names
+
+    root = new_plugin(name, directory)
+    names = plugin_names(name)
+    print(f"wrote {root}:")
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        print(f"  {path.relative_to(root)}")
+    print(
+        f"next: pip install -e {root}  &&  dareg plugins  &&  python -m pytest {root / 'tests'}\n"
+        f"registered names carry the prefix '{names['__PREFIX__']}' so that they clash with no other plugin."
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="dareg", description="Inspect dareg's registries.")
+    parser = argparse.ArgumentParser(
+        prog="dareg",
+        description="Inspect dareg's registries and plugins, list installed configs, train, start a plugin.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     list_parser = sub.add_parser("list", help="list registered components, of one kind or all")
     list_parser.add_argument("kind", nargs="?", help=f"one of: {', '.join(ALL_REGISTRIES)}")
-    info_parser = sub.add_parser("info", help="show a component's signature and docstring summary")
+    list_parser.add_argument("--config", help="load this config first (its custom_imports, disabled_plugins)")
+    info_parser = sub.add_parser("info", help="show a component's signature and summary (algorithms: train_step)")
     info_parser.add_argument("name")
+    info_parser.add_argument("--config", help="load this config first (its custom_imports, disabled_plugins)")
+    sub.add_parser("plugins", help="list installed plugins with version, status and error")
+    configs_parser = sub.add_parser("configs", help="list the configs installed with dareg (dareg:: names)")
+    configs_parser.add_argument("prefix", nargs="?", help="only names starting with this, e.g. demo/")
+    from dareg.apis.train_command import add_train_arguments
+
+    add_train_arguments(sub.add_parser("train", help="train a config (as tools/train.py)"))
+    new_parser = sub.add_parser("new-plugin", help="write a working plugin package skeleton")
+    new_parser.add_argument("name", help="plugin name, e.g. my-method (package dareg_my_method)")
+    new_parser.add_argument("--dir", default=".", help="folder to create dareg-<name> in (default: .)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from dareg.registry import NameClashError
+    from dareg.utils.config import USER_ERRORS, load_config
+
     args = build_parser().parse_args(argv)
-    if args.command == "list":
-        return cmd_list(args.kind)
-    return cmd_info(args.name)
+    try:
+        if getattr(args, "config", None) and args.command in ("list", "info"):
+            load_config(args.config)
+        if args.command == "list":
+            return cmd_list(args.kind)
+        if args.command == "info":
+            return cmd_info(args.name)
+        if args.command == "plugins":
+            return cmd_plugins()
+        if args.command == "configs":
+            return cmd_configs(args.prefix)
+        if args.command == "new-plugin":
+            try:
+                return cmd_new_plugin(args.name, args.dir)
+            except (FileExistsError, ValueError) as error:
+                raise PluginError(f"dareg new-plugin: {error}") from error
+        from dareg.apis.train_command import run_train
+
+        run_train(args)
+        return 0
+    except (*USER_ERRORS, PluginError, NameClashError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from dareg.algorithms.mcd import MCD
 from dareg.algorithms.mdd import MDD
 from dareg.algorithms.pixelda import PixelDA
 from dareg.algorithms.source_only import SourceOnly
+from dareg.algorithms.spec import TrainSpec, TrainStepPart
 
 __all__ = [
     "ADDA",
@@ -26,4 +27,6 @@ __all__ = [
     "DiscoGAN",
     "PixelDA",
     "SourceOnly",
+    "TrainSpec",
+    "TrainStepPart",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
-from dareg.algorithms import BaseAlgorithm
+from dareg.algorithms import BaseAlgorithm, TrainSpec
 from dareg.models.segmentors import level_suffixes, per_level_weights, resize_logits
 from dareg.registry import ALGORITHMS, LOSSES, SEGMENTORS
 from mmengine.optim import OptimWrapperDict
@@ -44,6 +44,20 @@ class MinEnt(BaseAlgorithm):
         data_preprocessor: Data preprocessor config. Defaults to no normalisation.
         init_cfg: mmengine initialisation config. Defaults to None.
     """
+
+    train_spec = TrainSpec(
+        steps=[
+            (
+                "segmentor",
+                "source cross-entropy per level (backward), then lambda_ent-weighted entropy of the target "
+                "predictions per level (backward), then one step",
+            )
+        ],
+        logged={
+            "loss_seg*": "the segmentor's source cross-entropy per level",
+            "loss_ent*": "lambda_ent-weighted target entropy per level",
+        },
+    )
 
     def __init__(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
+from dareg import testing
 
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = PLUGIN_ROOT / "configs"
@@ -21,12 +21,7 @@ TINY_SEGMENTOR = dict(
 
 
 def two_domain_batch(size: int = 32, num_classes: int = 5, batch_size: int = 1, seed: int = 0) -> dict:
-    """A collated two-domain batch of uint8 images (source labelled) as the dataloader gives it."""
-    generator = torch.Generator().manual_seed(seed)
-
-    def domain() -> dict:
-        images = torch.randint(0, 256, (batch_size, 3, size, size), generator=generator, dtype=torch.uint8)
-        labels = torch.randint(0, num_classes, (batch_size, size, size), generator=generator)
-        return {"inputs": images, "data_samples": {"gt_seg": labels}}
-
-    return {"source": domain(), "target": domain()}
+    """A collated two-domain batch of uint8 RGB images with label maps, from dareg's testing kit."""
+    return testing.two_domain_batch(
+        batch_size, target_labels=True, seed=seed, channels=3, size=size, num_classes=num_classes, task="segmentation"
+    )

@@ -1,0 +1,44 @@
+"""dareg's public testing kit: for dareg's own tests and for plugin authors.
+
+* Data: :func:`two_domain_batch` / :func:`domain_batch` (collated batches as training sees them),
+  :class:`TinyDigitsDataset` (registered as ``TinyDigitsDataset``) and :func:`tiny_pair_dataset`.
+* Contracts: :func:`check_component` (backbones, heads, generators, discriminators ...),
+  :func:`check_loss`, :func:`check_algorithm` and :func:`check_train_spec`.
+* Configs: :func:`smoke_run` trains a config for a few iterations and checks exact resume.
+
+Example, in a plugin's tests::
+
+    from dareg.testing import check_algorithm, two_domain_batch
+
+    def test_my_algorithm_contract():
+        check_algorithm(dict(type="MyAlgorithm", ...), two_domain_batch(task="classification"))
+"""
+
+from dareg.testing.contracts import (
+    build_optim_wrapper,
+    check_algorithm,
+    check_component,
+    check_loss,
+    check_train_spec,
+    record_steps,
+    set_iteration,
+    tensors,
+)
+from dareg.testing.data import TinyDigitsDataset, domain_batch, tiny_pair_dataset, two_domain_batch
+from dareg.testing.smoke import smoke_run
+
+__all__ = [
+    "TinyDigitsDataset",
+    "build_optim_wrapper",
+    "check_algorithm",
+    "check_component",
+    "check_loss",
+    "check_train_spec",
+    "domain_batch",
+    "record_steps",
+    "set_iteration",
+    "smoke_run",
+    "tensors",
+    "tiny_pair_dataset",
+    "two_domain_batch",
+]
