@@ -1,9 +1,10 @@
 """The contract every registered model component meets, checked for each registered entry.
 
 For every entry of ``BACKBONES``, ``HEADS``, ``DISCRIMINATORS`` and ``GENERATORS`` (dareg's own and
-those of installed plugins): build it from a tiny config, run forward in train mode, backpropagate,
-check that nothing is NaN/inf and that trainable parameters receive gradients, and round-trip its
-``state_dict`` into a freshly built instance (same outputs in eval mode).
+those of installed plugins), :func:`dareg.testing.check_component` builds it from a tiny config, runs
+forward in train mode, backpropagates, checks that nothing is NaN/inf and that trainable parameters
+receive gradients, and round-trips its ``state_dict`` into a freshly built instance (same outputs in
+eval mode). Plugins call the same function in their own tests.
 
 **Adding a component?** Add one row to ``TINY_CONFIGS[<kind>]``: its name, the smallest config
 that builds it, and the shape of a tiny input (or a callable returning the input). A dareg entry
@@ -18,9 +19,9 @@ from typing import Any
 
 import pytest
 import torch
-from torch import nn
 
 from dareg.registry import BACKBONES, DISCRIMINATORS, GENERATORS, HEADS
+from dareg.testing import check_component
 
 
 def probabilities(*shape: int) -> Callable[[], torch.Tensor]:
@@ -73,28 +74,6 @@ def registered_entries() -> list[tuple[str, str]]:
     return [(kind, name) for kind, registry in REGISTRIES.items() for name in registry.names()]
 
 
-def tensors(output: Any) -> list[torch.Tensor]:
-    """Every tensor in a (nested) output: a tensor, a list/tuple of them, or a dict."""
-    if isinstance(output, torch.Tensor):
-        return [output]
-    if isinstance(output, (list, tuple)):
-        return [t for item in output for t in tensors(item)]
-    if isinstance(output, dict):
-        return [t for item in output.values() for t in tensors(item)]
-    return []
-
-
-def build(kind: str, name: str, seed: int) -> nn.Module:
-    torch.manual_seed(seed)
-    return REGISTRIES[kind].build(dict(type=name, **TINY_CONFIGS[kind][name]["cfg"]))
-
-
-def make_input(kind: str, name: str) -> torch.Tensor:
-    torch.manual_seed(123)
-    spec = TINY_CONFIGS[kind][name]["input"]
-    return spec() if callable(spec) else torch.randn(*spec)
-
-
 @pytest.mark.parametrize("kind,name", registered_entries(), ids=lambda value: str(value))
 def test_component_contract(kind: str, name: str):
     cls = REGISTRIES[kind].get(name)
@@ -105,28 +84,5 @@ def test_component_contract(kind: str, name: str):
             f"{kind[:-1]} '{name}' ({cls.__module__}) is registered but has no tiny config: add a row "
             f"TINY_CONFIGS['{kind}']['{name}'] = dict(cfg=..., input=...) in tests/test_models/test_contracts.py"
         )
-    module = build(kind, name, seed=0).train()
-    x = make_input(kind, name)
-
-    outputs = tensors(module(x))
-    assert outputs, f"{name}.forward returned no tensor"
-    assert all(torch.isfinite(t).all() for t in outputs), f"{name}: NaN or inf in the outputs"
-    sum(t.float().mean() for t in outputs).backward()
-    trainable = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
-    assert trainable, f"{name} has no trainable parameter"
-    with_grad = [n for n, p in trainable if p.grad is not None]
-    assert with_grad, f"{name}: no trainable parameter received a gradient"
-    assert all(torch.isfinite(p.grad).all() for _, p in trainable if p.grad is not None), f"{name}: NaN gradient"
-
-    copy = build(kind, name, seed=1)
-    copy.load_state_dict(module.state_dict())
-    module.eval()
-    copy.eval()
-    with torch.no_grad():
-        torch.manual_seed(7)
-        expected = tensors(module(x))
-        torch.manual_seed(7)
-        actual = tensors(copy(x))
-    assert len(actual) == len(expected)
-    for a, e in zip(actual, expected):
-        torch.testing.assert_close(a, e)
+    row = TINY_CONFIGS[kind][name]
+    check_component(REGISTRIES[kind], dict(type=name, **row["cfg"]), row["input"])
