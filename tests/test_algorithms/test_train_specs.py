@@ -10,6 +10,7 @@ import pytest
 
 from dareg.registry import ALGORITHMS
 from dareg.testing import check_algorithm, two_domain_batch
+from dareg.utils.config import load_config
 
 GREY = dict(type="DomainDataPreprocessor", mean=[127.5], std=[127.5])
 RGB = dict(type="DomainDataPreprocessor", mean=[127.5] * 3, std=[127.5] * 3)
@@ -21,6 +22,13 @@ LENET = dict(
 ASPP = dict(type="ASPPClassifier", num_classes=4, dilations=(1, 2))
 GREY_BATCH = dict(channels=1, size=28)
 RGB16 = dict(channels=3, size=16, task="none")
+
+def base_model(name: str) -> dict:
+    """The ``model`` of an installed base config, without its ``type``."""
+    model = load_config(name).model.to_dict()
+    model.pop("type")
+    return model
+
 
 #: name -> (config, batch kwargs, iterations to run train_step at, optim_wrapper or None for SGD per spec key)
 TINY = {
@@ -92,6 +100,11 @@ TINY = {
         (0,),
         None,
     ),
+    # the classification family: the models of their LeNet base configs, on 28x28 grey digits
+    **{
+        name: (base_model(f"dareg::_base_/models/{file}_lenet.py"), dict(GREY_BATCH, batch_size=4), (0,), None)
+        for name, file in (("DANN", "dann"), ("CDAN", "cdan"), ("MCD", "mcd"), ("MDD", "mdd"))
+    },
     "DiscoGAN": (
         dict(
             generator=dict(type="DiscoGANGenerator", base_channels=4),
