@@ -70,6 +70,7 @@ class PluginStatus:
 _loaded: dict[str, PluginInfo] | None = None
 _status: dict[str, PluginStatus] = {}
 _disabled_by_config: set[str] = set()
+_loading: PluginInfo | None = None
 
 
 def error_location(error: BaseException) -> str | None:
@@ -182,7 +183,7 @@ def load_plugins(strict: bool = True) -> dict[str, PluginInfo]:
         PluginError: A plugin raised while importing; the message names it, its distribution and
             version, where it raised, the cause, and how to skip it.
     """
-    global _loaded
+    global _loaded, _loading
     if _loaded is not None:
         return _loaded
     _loaded = {}
@@ -193,6 +194,7 @@ def load_plugins(strict: bool = True) -> dict[str, PluginInfo]:
         if info.matches(skip):
             _status[info.name] = PluginStatus(info, "disabled")
             continue
+        _loading = info  # names the distribution of what it registers (clash messages)
         try:
             loaded = entry_point.load()
             if callable(loaded):
@@ -204,6 +206,8 @@ def load_plugins(strict: bool = True) -> dict[str, PluginInfo]:
                 _loaded = None  # the next registry use tries (and fails) again: never swallowed
                 raise failure from error
             continue
+        finally:
+            _loading = None
         _status[info.name] = PluginStatus(info, "loaded")
         _loaded[info.name] = info
     return _loaded
@@ -250,7 +254,7 @@ def distribution_of(obj: object) -> str | None:
         names = importlib.metadata.packages_distributions().get(top, [])
     except Exception:
         names = []
-    for info in (_loaded or {}).values():  # an editable install is not in packages_distributions
+    for info in [*(_loaded or {}).values(), *([_loading] if _loading else [])]:  # editable installs
         if info.module.split(".")[0] == top and info.distribution not in names:
             names = [*names, info.distribution]
     if not names:

@@ -134,6 +134,7 @@ def check_loss(cfg: dict, inputs: Inputs, expect_grad: bool = True) -> torch.Ten
     total = sum(v.float().sum() for v in values)
     assert total.dim() == 0
     if expect_grad:
+        assert total.requires_grad, f"{name}: no gradient reaches the inputs (the loss is not differentiable in them)"
         total.backward()
         grads = [a.grad for a in args if isinstance(a, torch.Tensor) and a.grad is not None]
         assert grads, f"{name}: no gradient reaches the inputs"
