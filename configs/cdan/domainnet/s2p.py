@@ -1,0 +1,5 @@
+# CDAN s -> p: c2p.py with the domains changed.
+_base_ = ["./c2p.py"]
+train_dataloader = dict(dataset=dict(source=dict(domain="sketch"), target=dict(domain="painting")))
+val_dataloader = dict(dataset=dict(domain="painting"))
+test_dataloader = dict(dataset=dict(domain="painting"))

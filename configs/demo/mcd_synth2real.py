@@ -1,0 +1,19 @@
+# MCD on the embedded sim-to-real digit pair (font-rendered -> real handwritten, 28x28 grey): LeNet generator,
+# two 500-100-100-10 classifiers, num_k 4, Adam 2e-4 (official digits setting), batch 128 per domain. The log
+# reports the ensemble's accuracy (accuracy) and each classifier's (f1/accuracy, f2/accuracy).
+#   python tools/train.py configs/demo/mcd_synth2real.py
+_base_ = [
+    "../_base_/datasets/digits_synth2real.py",
+    "../_base_/models/mcd_lenet.py",
+    "../_base_/schedules/mcd_adam_digits.py",
+    "../_base_/default_runtime.py",
+]
+train_dataloader = dict(batch_size=128)
+val_evaluator = [
+    dict(type="Accuracy"),
+    dict(type="Accuracy", pred_key="pred_label_f1", prefix="f1", per_class=False),
+    dict(type="Accuracy", pred_key="pred_label_f2", prefix="f2", per_class=False),
+]
+test_evaluator = val_evaluator
+train_cfg = dict(max_iters=1000, val_interval=250)
+default_hooks = dict(logger=dict(interval=100), checkpoint=dict(interval=1000))

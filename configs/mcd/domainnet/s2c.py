@@ -1,0 +1,5 @@
+# MCD s -> c: c2p.py with the domains changed.
+_base_ = ["./c2p.py"]
+train_dataloader = dict(dataset=dict(source=dict(domain="sketch"), target=dict(domain="clipart")))
+val_dataloader = dict(dataset=dict(domain="clipart"))
+test_dataloader = dict(dataset=dict(domain="clipart"))

@@ -1,0 +1,5 @@
+# MDD W -> A: a2w.py with the domains changed.
+_base_ = ["./a2w.py"]
+train_dataloader = dict(dataset=dict(source=dict(domain="webcam"), target=dict(domain="amazon")))
+val_dataloader = dict(dataset=dict(domain="amazon"))
+test_dataloader = dict(dataset=dict(domain="amazon"))
