@@ -30,6 +30,11 @@ DIGIT_CONFIGS = [
     "demo/source_only_digits_rgb32.py",
     "demo/adda_digits.py",
     "demo/pixelda_digits.py",
+    "demo/oracle_digits.py",
+    "demo/oracle_digits_rgb32.py",
+    "demo/source_only_synth2real.py",
+    "demo/oracle_synth2real.py",
+    "demo/adda_synth2real.py",
 ]
 
 

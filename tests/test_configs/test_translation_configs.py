@@ -251,3 +251,10 @@ def test_demo_cycada_digit_chain(tmp_path):
     assert translate_dataset(translator, dataset_cfg, str(out), batch_size=256, progress=False).written == 719
     roots["work_dirs/cycada_digits_translated"] = str(out)
     tiny_run("demo/cycada_digits_stage_c.py", tmp_path / "c", roots, batch_size=4, **{"model.pretrain_iters": 1})
+    cfg = tiny_run("demo/cycada_digits_translated_source_only.py", tmp_path / "c_pixel", roots, batch_size=4)
+    assert cfg.train_dataloader.dataset.source.img_root == str(out)
+
+
+def test_demo_discogan_digits(tmp_path):
+    cfg = tiny_run("demo/discogan_digits.py", tmp_path, {})
+    assert cfg.train_dataloader.dataset.source.image_size == 64

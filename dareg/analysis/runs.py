@@ -1,0 +1,142 @@
+"""Running the trainings of a results study, and reusing the ones that are already finished.
+
+Every run of a study is one ``tools/train.py`` command (the code path users run), in its own process
+with one CPU thread, in its own work directory. A run that finished writes ``run.json`` beside its
+checkpoints: the command, a digest of the fully resolved config (after ``_base_`` inheritance and the
+command's ``--cfg-options``), the validation history read from mmengine's ``scalars.json``, the wall
+time and the host. A later study reuses a finished run when the digest of what it would run now is
+unchanged, so editing one config retrains exactly the runs that depend on it; an interrupted run
+resumes from its latest checkpoint (dareg's resume is exact).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+RUN_RECORD = "run.json"
+
+
+@dataclass
+class RunRecord:
+    """What a finished run left: its command, config digest, validation history and timing."""
+
+    command: list[str]
+    digest: str
+    evaluations: list[dict[str, Any]]
+    wall_time_s: float
+    host: str = field(default_factory=lambda: f"{platform.node()} ({os.cpu_count()} CPUs)")
+    finished: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S"))
+
+    def final(self, metric: str) -> float:
+        """The metric of the last evaluation (the last checkpoint's result)."""
+        values = [e[metric] for e in self.evaluations if metric in e]
+        if not values:
+            raise KeyError(
+                f"metric {metric!r} was not logged; logged: {sorted({k for e in self.evaluations for k in e})}"
+            )
+        return float(values[-1])
+
+
+def resolved_config_digest(config: str, cfg_options: dict[str, Any] | None = None) -> str:
+    """sha256 of the resolved config text (``_base_`` merged, options applied)."""
+    from dareg.utils.config import load_config
+
+    text = load_config(config, dict(cfg_options or {})).pretty_text
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def format_option(key: str, value: Any) -> str:
+    """``key=value`` as ``--cfg-options`` parses it back (tuples and lists in their literal form)."""
+    if isinstance(value, str):
+        return f"{key}={value}"
+    if isinstance(value, (tuple, list)):
+        inner = ",".join(repr(v) if isinstance(v, str) else str(v) for v in value)
+        return f"{key}=({inner}{',' if len(value) == 1 else ''})" if isinstance(value, tuple) else f"{key}=[{inner}]"
+    return f"{key}={value!r}"
+
+
+def train_command(config: str, work_dir: str, cfg_options: dict[str, Any], extra_args: Sequence[str] = ()) -> list[str]:
+    """The ``tools/train.py`` command of one run."""
+    command = [sys.executable, "tools/train.py", config, "--work-dir", work_dir, *extra_args]
+    if cfg_options:
+        command += ["--cfg-options", *(format_option(k, v) for k, v in cfg_options.items())]
+    return command
+
+
+def load_record(work_dir: str | Path) -> RunRecord | None:
+    """The run record in ``work_dir``, or None when the run has not finished."""
+    path = Path(work_dir) / RUN_RECORD
+    if not path.is_file():
+        return None
+    return RunRecord(**json.loads(path.read_text()))
+
+
+def run_training(
+    config: str,
+    work_dir: str | Path,
+    cfg_options: dict[str, Any] | None = None,
+    reuse: bool = True,
+    root: str | Path = ".",
+    extra_args: Sequence[str] = (),
+) -> RunRecord:
+    """Train ``config`` through ``tools/train.py`` unless an identical finished run is in ``work_dir``.
+
+    Args:
+        config: Config file, relative to ``root``.
+        work_dir: The run's work directory.
+        cfg_options: ``--cfg-options`` of the run (``randomness.seed`` among them).
+        reuse: Reuse a finished run whose config digest matches; False retrains.
+        root: Repository root (the command's working directory).
+        extra_args: Further ``tools/train.py`` arguments (``--amp`` ...), part of the digest.
+
+    Raises:
+        RuntimeError: The training failed; names the log file.
+    """
+    from dareg.utils.seeds import read_evaluations
+
+    options = dict(cfg_options or {})
+    work_dir = Path(work_dir)
+    digest = hashlib.sha256(
+        (resolved_config_digest(str(Path(root) / config), options) + repr(list(extra_args))).encode()
+    ).hexdigest()
+    record = load_record(work_dir)
+    if reuse and record is not None and record.digest == digest:
+        return record
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / RUN_RECORD).unlink(missing_ok=True)
+    resume = ["--resume"] if reuse and (work_dir / "last_checkpoint").is_file() else []
+    command = train_command(config, str(work_dir), options, [*extra_args, *resume])
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    start = time.time()
+    with open(work_dir / "train.log", "a") as log:
+        status = subprocess.run(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    if status.returncode != 0:
+        raise RuntimeError(
+            f"training failed (exit {status.returncode}): {' '.join(command)}; see {work_dir / 'train.log'}"
+        )
+    try:
+        evaluations = read_evaluations(str(work_dir))
+    except FileNotFoundError:
+        evaluations = []
+    record = RunRecord(command=command, digest=digest, evaluations=evaluations, wall_time_s=time.time() - start)
+    (work_dir / RUN_RECORD).write_text(json.dumps(asdict(record), indent=1))
+    return record
+
+
+def last_checkpoint(work_dir: str | Path) -> str:
+    """Path of the latest checkpoint of a finished run (from its ``last_checkpoint`` file)."""
+    pointer = Path(work_dir) / "last_checkpoint"
+    if not pointer.is_file():
+        raise FileNotFoundError(f"{work_dir} has no last_checkpoint: did the run finish and save a checkpoint?")
+    path = pointer.read_text().strip()
+    return path if os.path.isabs(path) else str(Path(work_dir) / os.path.basename(path))
