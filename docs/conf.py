@@ -35,6 +35,7 @@ extensions = [
     "dareg_registry_ref",
     "dareg_results",
     "dareg_configs",
+    "dareg_train_spec",
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
