@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 json.dump([vars(r) for r in results], handle, indent=2)
         return 0
 
-    from dareg.apis.benchmark import benchmark_training, run_memory_child
+    from dareg.benchmark import benchmark_training, run_memory_child
     from dareg.utils.config import load_config
 
     cfg = load_config(args.config, args.cfg_options)

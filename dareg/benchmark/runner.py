@@ -12,7 +12,7 @@ times each iteration with two hooks that run first and last:
 One more, untimed, iteration ends the run, so that what hooks do when training ends (a final log
 line, visualisation samples) stays out of the timed window.
 
-With ``baseline=True`` a hand-written loop (:mod:`dareg.apis.benchmark_baselines`) runs on the same
+With ``baseline=True`` a hand-written loop (:mod:`dareg.benchmark.baselines`) runs on the same
 batch as each framework iteration, on the same sub-networks, with plain ``torch.optim`` optimizers
 of the same settings. The two alternate, so machine noise hits both alike, and which of the two runs
 first swaps from one pair to the next, so that an advantage of running first or second (a warm
@@ -31,7 +31,6 @@ import copy
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,149 +39,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from dareg.apis.benchmark_baselines import BASELINES, PlainLoop
 from dareg.apis.train import apply_run_options, build_runner
-from dareg.datasets.base import BaseImageDataset
-from dareg.registry import DATASETS
-
-# --- synthetic data --------------------------------------------------------------------------------
-
-
-@DATASETS.register_module()
-class RandomImageDataset(BaseImageDataset):
-    """Random uint8 images (and label maps or labels) of one size, held in memory, for benchmarks.
-
-    Args:
-        image_size: ``(height, width)``.
-        channels: Image channels. Defaults to 3.
-        num_classes: Labels are drawn from ``[0, num_classes)``. Defaults to 19.
-        task: ``"seg"`` (``gt_seg`` maps, 5% ignored pixels) or ``"cls"`` (``gt_label``).
-            Defaults to ``"seg"``.
-        num_samples: Number of distinct samples. Defaults to 8.
-        seed: Seed of the generator. Defaults to 0.
-    """
-
-    def __init__(
-        self,
-        image_size: Sequence[int] = (321, 321),
-        channels: int = 3,
-        num_classes: int = 19,
-        task: str = "seg",
-        num_samples: int = 8,
-        seed: int = 0,
-        **kwargs: Any,
-    ) -> None:
-        if task not in ("seg", "cls"):
-            raise ValueError(f"RandomImageDataset: task must be 'seg' or 'cls', got {task!r}")
-        self.image_size = (int(image_size[0]), int(image_size[1]))
-        self.channels, self.num_classes, self.task = channels, num_classes, task
-        self.num_samples, self.seed = num_samples, seed
-        kwargs.setdefault("pipeline", [dict(type="PackInputs")])
-        super().__init__(serialize_data=False, **kwargs)
-
-    def load_data_list(self) -> list[dict]:
-        rng = np.random.default_rng(self.seed)
-        height, width = self.image_size
-        items = []
-        for _ in range(self.num_samples):
-            shape = (height, width, self.channels) if self.channels > 1 else (height, width)
-            item: dict[str, Any] = {"img": rng.integers(0, 256, size=shape, dtype=np.uint8)}
-            if self.task == "seg":
-                label = rng.integers(0, self.num_classes, size=(height, width), dtype=np.uint8)
-                label[rng.random((height, width)) < 0.05] = 255
-                item["gt_seg"] = label
-            else:
-                item["gt_label"] = int(rng.integers(0, self.num_classes))
-            items.append(item)
-        return items
-
-    def get_data_info(self, idx: int) -> dict:
-        return dict(self.data_list[idx])
-
-
-def _find_key(node: Any, key: str) -> Any:
-    """The first value of ``key`` in a nested dict/list config (depth first), or None."""
-    if isinstance(node, dict):
-        if key in node:
-            return node[key]
-        children = node.values()
-    elif isinstance(node, (list, tuple)):
-        children = node
-    else:
-        return None
-    for child in children:
-        found = _find_key(child, key)
-        if found is not None:
-            return found
-    return None
-
-
-def pipeline_output_size(pipeline: Sequence[dict]) -> tuple[int, int] | None:
-    """``(height, width)`` a pipeline produces, from its last ``RandomCrop`` or ``Resize``."""
-    for transform in reversed(list(pipeline or [])):
-        kind = transform.get("type") if isinstance(transform, dict) else None
-        if kind == "RandomCrop":
-            size = transform["size"]
-            return (int(size), int(size)) if isinstance(size, int) else (int(size[0]), int(size[1]))
-        if kind == "Resize" and not transform.get("keep_ratio", False):
-            width, height = transform["scale"]
-            return int(height), int(width)
-    return None
-
-
-def synthetic_train_dataloader(
-    cfg: Config, input_size: Sequence[int] | None = None, batch_size: int | None = None
-) -> tuple[dict, list[str]]:
-    """The config's train dataloader with each domain replaced by a :class:`RandomImageDataset`.
-
-    Sizes come from ``input_size`` or the domain pipeline's last crop/resize; channels from the
-    data preprocessor's mean; the task (segmentation or classification) from whether the pipeline
-    loads label maps; the number of classes from the first ``num_classes`` in the model config.
-    Returns the dataloader config and one line per domain saying what was inferred.
-    """
-    loader = copy.deepcopy(
-        cfg.train_dataloader.to_dict() if hasattr(cfg.train_dataloader, "to_dict") else dict(cfg.train_dataloader)
-    )
-    model = cfg.model.to_dict() if hasattr(cfg.model, "to_dict") else dict(cfg.model)
-    mean = _find_key(model.get("data_preprocessor", {}), "mean")
-    channels = len(mean) if mean is not None else 3
-    num_classes = int(_find_key(model, "num_classes") or 19)
-    dataset = loader["dataset"]
-    domains = [d for d in ("source", "target") if d in dataset] or [None]
-    notes = []
-    for domain in domains:
-        domain_cfg = dataset[domain] if domain else dataset
-        pipeline = _find_key(domain_cfg, "pipeline") or []
-        kinds = [t.get("type", "") for t in pipeline if isinstance(t, dict)]
-        task = "seg" if any("SegMap" in kind for kind in kinds) else "cls"
-        size = tuple(input_size) if input_size else pipeline_output_size(pipeline)
-        if size is None:
-            raise ValueError(
-                f"Cannot infer the input size of the {domain or 'train'} domain from its pipeline {kinds}; "
-                "pass --input-size H W."
-            )
-        replacement = dict(
-            type="RandomImageDataset", image_size=size, channels=channels, num_classes=num_classes, task=task
-        )
-        if domain:
-            dataset[domain] = replacement
-        else:
-            loader["dataset"] = replacement
-        notes.append(
-            f"{domain or 'train'}: random {channels}x{size[0]}x{size[1]} images, {task} labels, {num_classes} classes"
-        )
-    if batch_size:
-        loader["batch_size"] = batch_size
-    loader["num_workers"] = 0
-    loader["persistent_workers"] = False
-    return loader, notes
-
+from dareg.benchmark.baselines import BASELINES, PlainLoop
+from dareg.benchmark.report import BenchmarkReport, hook_costs, overhead, summarize
+from dareg.benchmark.synthetic import synthetic_train_dataloader
 
 # --- configuration of a benchmark run ---------------------------------------------------------------
 
@@ -351,7 +216,7 @@ def make_baseline_factory(cfg: Config, amp: bool) -> Callable:
         if name not in BASELINES:
             raise KeyError(
                 f"No plain-PyTorch baseline for {name}; baselines exist for {sorted(BASELINES)}. "
-                "Register one with dareg.apis.benchmark_baselines.register_baseline."
+                "Register one with dareg.benchmark.register_baseline."
             )
         optimizers = plain_optimizers(cfg, model)
         pre = model.data_preprocessor
@@ -366,10 +231,20 @@ def make_baseline_factory(cfg: Config, amp: bool) -> Callable:
             bgr_to_rgb=bool(getattr(pre, "bgr_to_rgb", False)),
             device=device,
             amp_dtype=amp_dtype,
+            clip_grad={key: entry.get("clip_grad") for key, entry in optimizer_configs(cfg).items()},
         )
         return BASELINES[name](model, loop)
 
     return factory
+
+
+def optimizer_configs(cfg: Config) -> dict[str, dict]:
+    """A copy of the config's ``optim_wrapper`` entries by optimizer name (without ``constructor``)."""
+    optim_cfg = copy.deepcopy(
+        cfg.optim_wrapper.to_dict() if hasattr(cfg.optim_wrapper, "to_dict") else dict(cfg.optim_wrapper)
+    )
+    optim_cfg.pop("constructor", None)
+    return optim_cfg
 
 
 def plain_optimizers(cfg: Config, model: torch.nn.Module) -> dict[str, torch.optim.Optimizer]:
@@ -380,162 +255,14 @@ def plain_optimizers(cfg: Config, model: torch.nn.Module) -> dict[str, torch.opt
     """
     from dareg.engine.optimizers import MultiOptimWrapperConstructor
 
-    optim_cfg = copy.deepcopy(
-        cfg.optim_wrapper.to_dict() if hasattr(cfg.optim_wrapper, "to_dict") else dict(cfg.optim_wrapper)
-    )
-    optim_cfg.pop("constructor", None)
+    optim_cfg = optimizer_configs(cfg)
     for entry in optim_cfg.values():
+        entry.pop("clip_grad", None)  # the plain loop clips itself (PlainLoop's clip_grad)
         entry["type"] = "OptimWrapper"
         entry.pop("loss_scale", None)
         entry.pop("dtype", None)
     wrappers = MultiOptimWrapperConstructor(optim_cfg)(model)
     return {name: wrapper.optimizer for name, wrapper in wrappers.items()}
-
-
-# --- results --------------------------------------------------------------------------------------
-
-
-def overhead(
-    framework: Sequence[float], baseline: Sequence[float], baseline_first: Sequence[bool] | None = None
-) -> dict[str, float]:
-    """Framework / baseline: statistics of the per-pair ratios, the ratio of medians and of minima.
-
-    Also a percentile-bootstrap 95% confidence interval of the median ratio (``ci_low``,
-    ``ci_high``; 2000 resamples, fixed seed) and, when ``baseline_first`` says which loop ran first
-    in each pair, the median ratio of each order (``framework_first``, ``baseline_first``).
-    """
-    ratios = [f / b for f, b in zip(framework, baseline) if b > 0]
-    result = dict(
-        summarize(ratios),
-        of_medians=statistics.median(framework) / statistics.median(baseline),
-        of_minima=min(framework) / min(baseline),
-    )
-    result["ci_low"], result["ci_high"] = bootstrap_median_interval(ratios)
-    if baseline_first is not None and len(baseline_first) == len(ratios):
-        for name, order in (("framework_first", False), ("baseline_first", True)):
-            chosen = [r for r, first in zip(ratios, baseline_first) if first == order]
-            if chosen:
-                result[name] = statistics.median(chosen)
-    return result
-
-
-def bootstrap_median_interval(
-    values: Sequence[float], level: float = 0.95, resamples: int = 2000
-) -> tuple[float, float]:
-    """Percentile-bootstrap confidence interval of the median of ``values`` (seeded, reproducible)."""
-    data = np.asarray(values, dtype=float)
-    if data.size < 2:
-        value = float(data[0]) if data.size else float("nan")
-        return value, value
-    rng = np.random.default_rng(0)
-    medians = np.median(data[rng.integers(0, data.size, size=(resamples, data.size))], axis=1)
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(medians, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def hook_costs(hooks: dict[str, list[float]], timed: slice) -> dict[str, float]:
-    """Median seconds per iteration of each timed hook method (costliest first) and their ``total``.
-
-    The total is the median over iterations of the summed hook time, not the sum of the medians.
-    """
-    series = {name: values[timed] for name, values in hooks.items() if values[timed]}
-    costs = {name: statistics.median(values) for name, values in series.items()}
-    costs = dict(sorted(costs.items(), key=lambda item: -item[1]))
-    if series:
-        length = min(len(values) for values in series.values())
-        costs["total"] = statistics.median(sum(values[i] for values in series.values()) for i in range(length))
-    return costs
-
-
-def summarize(values: Sequence[float]) -> dict[str, float]:
-    """Median, inter-quartile range, min and max."""
-    if not values:
-        return {}
-    q1, q3 = np.percentile(values, [25, 75])
-    return dict(median=statistics.median(values), iqr=float(q3 - q1), min=min(values), max=max(values))
-
-
-@dataclass
-class BenchmarkReport:
-    """What :func:`benchmark_training` measured (times in seconds, memory in bytes)."""
-
-    config: str
-    device: str
-    amp: bool
-    warmup: int
-    iters: int
-    images_per_iter: int
-    notes: list[str]
-    data: dict[str, float]
-    step: dict[str, float]
-    step_cpu: dict[str, float] = field(default_factory=dict)
-    baseline: dict[str, float] = field(default_factory=dict)
-    baseline_cpu: dict[str, float] = field(default_factory=dict)
-    overhead_ratio: dict[str, float] = field(default_factory=dict)
-    overhead_ratio_cpu: dict[str, float] = field(default_factory=dict)
-    memory: dict[str, Any] = field(default_factory=dict)
-    hook_costs: dict[str, float] = field(default_factory=dict)
-
-    def format(self) -> str:
-        """A human-readable table."""
-
-        def row(name: str, stats: dict[str, float], images: bool = True) -> str:
-            if not stats:
-                return ""
-            rate = f"{self.images_per_iter / stats['median']:10.2f}" if images and stats["median"] > 0 else ""
-            return (
-                f"{name:<22}{stats['median'] * 1e3:12.2f}{stats['iqr'] * 1e3:10.2f}"
-                f"{stats['min'] * 1e3:10.2f}{stats['max'] * 1e3:10.2f}{rate}\n"
-            )
-
-        lines = [
-            f"config: {self.config}",
-            f"device: {self.device}   amp: {'on' if self.amp else 'off'}   images/iteration: {self.images_per_iter}"
-            f"   warm-up: {self.warmup}   timed: {self.iters}",
-            *self.notes,
-            "",
-            f"{'per iteration (ms)':<22}{'median':>12}{'IQR':>10}{'min':>10}{'max':>10}{'images/s':>10}",
-        ]
-        text = "\n".join(lines) + "\n"
-        text += row("framework step", self.step)
-        text += row("  (CPU time)", self.step_cpu, images=False)
-        text += row("data loading (wait)", self.data, images=False)
-        if self.step and self.data:
-            total = self.step["median"] + self.data["median"]
-            compute, data = 100 * self.step["median"] / total, 100 * self.data["median"] / total
-            text += f"{'split':<22}compute {compute:.1f}%  data {data:.1f}%\n"
-        text += row("plain PyTorch step", self.baseline)
-        text += row("  (CPU time)", self.baseline_cpu, images=False)
-        for label, r in (("wall", self.overhead_ratio), ("CPU", self.overhead_ratio_cpu)):
-            if r:
-                text += (
-                    f"framework / baseline ({label}): median of pairs {r['median']:.4f} "
-                    f"({100 * (r['median'] - 1):+.2f}%, 95% CI {100 * (r['ci_low'] - 1):+.2f}% to "
-                    f"{100 * (r['ci_high'] - 1):+.2f}%), IQR {r['iqr']:.4f}; of medians {r['of_medians']:.4f}; "
-                    f"of minima {r['of_minima']:.4f}\n"
-                )
-                if "framework_first" in r and "baseline_first" in r:
-                    text += (
-                        f"{'':<22}by order: framework first {100 * (r['framework_first'] - 1):+.2f}%, "
-                        f"baseline first {100 * (r['baseline_first'] - 1):+.2f}%\n"
-                    )
-        if self.hook_costs:
-            total = self.hook_costs["total"]
-            share = f" ({100 * total / self.step['median']:.2g}% of the step)" if self.step else ""
-            text += f"hooks per iteration (us): total {total * 1e6:.1f}{share}\n"
-            for name, cost in self.hook_costs.items():
-                if name != "total" and cost >= 1e-6:
-                    text += f"  {name:<48}{cost * 1e6:10.1f}\n"
-        if self.memory:
-            m = self.memory
-            text += f"peak memory ({m['kind']}): framework {m['framework'] / 2**20:.1f} MiB"
-            if "baseline" in m:
-                text += (
-                    f", baseline {m['baseline'] / 2**20:.1f} MiB ({100 * (m['framework'] / m['baseline'] - 1):+.2f}%)"
-                )
-            text += "\n"
-        return text
 
 
 def peak_memory(device: torch.device) -> tuple[str, int]:

@@ -13,7 +13,7 @@ TOY_PLUGIN = '''"""The toy algorithm and its hand-written loop, for the benchmar
 import torch.nn.functional as F
 
 import toys
-from dareg.apis.benchmark_baselines import frozen, gan_loss, register_baseline
+from dareg.benchmark.baselines import frozen, gan_loss, register_baseline
 
 toys.register_toys()
 
@@ -78,7 +78,7 @@ def test_pairs_alternate_order_and_hooks_are_timed(toy_config_file, tmp_path, ca
 def test_baseline_runs_after_then_before_the_framework_step_in_turn(toy_config_file, tmp_path, monkeypatch):
     from mmengine.config import Config
 
-    from dareg.apis import benchmark
+    from dareg.benchmark import runner as benchmark
 
     events = []
     build_runner = benchmark.build_runner
@@ -105,7 +105,7 @@ def test_baseline_runs_after_then_before_the_framework_step_in_turn(toy_config_f
 
 
 def test_overhead_statistics_by_hand():
-    from dareg.apis.benchmark import bootstrap_median_interval, hook_costs, overhead
+    from dareg.benchmark.report import bootstrap_median_interval, hook_costs, overhead
 
     result = overhead([2.0, 3.0, 4.4, 1.0], [2.0, 2.0, 4.0, 1.0], baseline_first=[False, True, False, True])
     assert result["median"] == pytest.approx(1.05)  # ratios 1, 1.5, 1.1, 1
@@ -122,7 +122,7 @@ def test_overhead_statistics_by_hand():
 def test_synthetic_batches_follow_the_config(toy_config_file, tmp_path):
     from mmengine.config import Config
 
-    from dareg.apis.benchmark import synthetic_train_dataloader
+    from dareg.benchmark.synthetic import synthetic_train_dataloader
 
     cfg = Config.fromfile(toy_config_file)
     cfg.train_dataloader.dataset.source.pipeline = [dict(type="LoadSegMap"), dict(type="RandomCrop", size=(12, 16))]
@@ -153,10 +153,10 @@ def test_memory_run_reports_its_own_peak_not_its_parents():
 
     import numpy as np
 
-    from dareg.apis.benchmark import peak_memory
+    from dareg.benchmark.runner import peak_memory
 
     held = np.ones(1_500_000_000 // 8)  # 1.5 GB, touched, held by this (parent) process
-    code = "import torch; from dareg.apis.benchmark import peak_memory; print(peak_memory(torch.device('cpu'))[1])"
+    code = "import torch; from dareg.benchmark.runner import peak_memory; print(peak_memory(torch.device('cpu'))[1])"
     child = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     parent = peak_memory(__import__("torch").device("cpu"))[1]
     assert held.nbytes < parent
