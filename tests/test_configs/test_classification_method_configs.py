@@ -28,7 +28,7 @@ CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 METHODS = ("dann", "cdan", "mcd", "mdd")
 BENCHMARKS = {"office31": "a2w", "officehome": "ar2cl", "visda2017": "synthetic2real", "domainnet": "c2p"}
 TASK_COUNTS = {"office31": 6, "officehome": 12, "visda2017": 1, "domainnet": 12}
-FIRST_TASKS = [f"{m}/{b}/{t}.py" for m in METHODS for b, t in BENCHMARKS.items()]
+FIRST_TASKS = [f"{m}/{b}/{t}.py" for m in METHODS for b, t in BENCHMARKS.items()] + ["adda/office31/a2w.py"]
 OTHER_TASKS = sorted(
     str(p.relative_to(CONFIGS))
     for m in METHODS
@@ -43,6 +43,7 @@ OPTIMIZERS = {
     "CDAN": ("classifier", "discriminator"),
     "MDD": ("classifier", "adversarial_head"),
     "MCD": ("generator", "classifiers"),
+    "ADDA": ("classifier", "target_encoder", "discriminator"),
 }
 
 
@@ -120,6 +121,10 @@ def shrink(cfg: Config, name: str, roots: dict, tmp_path: Path) -> None:
     cfg.default_hooks.checkpoint.update(interval=100, save_last=False)
     cfg.default_hooks.logger.update(interval=1)
     cfg.log_level = "WARNING"
+    if cfg.model.type == "ADDA":
+        cfg.model.pretrain_iters = 1  # one step of each phase; the adaptation schedules start there
+        for scheduler in cfg.param_scheduler.values():
+            scheduler.begin = min(scheduler.get("begin", 0), 1)
 
 
 @pytest.mark.parametrize("name", FIRST_TASKS + DIGITS + DEMOS)
@@ -139,3 +144,6 @@ def test_config_trains_two_iterations_and_validates(name, tmp_path, roots, quick
         for key in ("val/f1/accuracy", "val/f2/accuracy"):
             assert 0.0 <= runner.message_hub.get_scalar(key).current() <= 100.0
     assert all(torch.isfinite(p).all() for p in runner.model.parameters())
+    if algorithm == "ADDA":  # the target encoder is backbone + bottleneck, copied at the boundary
+        assert bool(runner.model.target_encoder_initialised)
+        assert {key.split(".")[0] for key in runner.model.target_encoder.state_dict()} == {"backbone", "bottleneck"}
