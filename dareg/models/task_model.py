@@ -25,6 +25,19 @@ class BaseTaskModel(nn.Module):
       predictions take when there are no labels (classifiers ignore it).
     """
 
+    def init_weights(self) -> None:
+        """Pass mmengine's ``init_weights`` on to the children that define one.
+
+        mmengine's Runner calls ``model.init_weights()`` before training (never before testing), and
+        ``BaseModule.init_weights`` only recurses into children that have the method; this one keeps
+        the call going down to the backbone, which loads its pretrained file there (see
+        :class:`~dareg.models.backbones.DeepLabV2ResNet`). Random initialisation happens at
+        construction, so a child without pretrained weights is left as it is.
+        """
+        for child in self.children():
+            if hasattr(child, "init_weights"):
+                child.init_weights()
+
     def loss(self, outputs: list[torch.Tensor], data_samples: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Supervised losses of ``outputs`` against the labels in ``data_samples``."""
         raise NotImplementedError(f"{type(self).__name__} must implement loss(outputs, data_samples)")

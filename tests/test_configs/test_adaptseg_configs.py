@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fixtures.segmentation_layouts import shrink_to_layouts as shrink
 from fixtures.segmentation_layouts import write_cityscapes_layout, write_gta5_layout
 from mmengine.config import Config
 
@@ -22,28 +23,6 @@ from dareg.utils.config import load_config
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 CONFIG_FILES = [*CONFIGS.glob("adaptseg/*.py"), *CONFIGS.glob("source_only/gta2cityscapes*.py")]
 GTA2CITYSCAPES_CONFIGS = sorted(str(p.relative_to(CONFIGS)) for p in CONFIG_FILES)
-NO_PRETRAINED = dict(pretrained=None, checkpoint_path=None, encoder_weights=None)
-
-
-def shrink(node, roots: dict[str, str]) -> None:
-    """Point data roots at the fixtures, resize to 64x32, switch pretrained weights off, no workers."""
-    if isinstance(node, dict):
-        if node.get("type") == "Resize":
-            node["scale"] = (64, 32)
-        if node.get("type") in ("DeepLabV2ResNet", "TimmBackbone", "SMPEncoder"):
-            for key, value in NO_PRETRAINED.items():
-                if key in node:
-                    node[key] = False if key == "pretrained" and node["type"] == "TimmBackbone" else value
-        if "num_workers" in node:
-            node.update(num_workers=0, persistent_workers=False)
-        for key, value in node.items():
-            if key == "data_root":
-                node[key] = roots[value]
-            else:
-                shrink(value, roots)
-    elif isinstance(node, list):
-        for value in node:
-            shrink(value, roots)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,9 @@ AdaptSegNet, itself a port of the Caffe DeepLab-v2 ResNet-101):
   eval mode instead (a common, more stable choice for batch size 1).
 * Initialisation: every convolution N(0, 0.01), BN weight 1 / bias 0; then the DeepLab ImageNet+COCO
   checkpoint ``DeepLab_resnet_pretrained_init-f81d91e8.pth`` (keys ``Scale.conv1.weight`` ...), all
-  keys except the classifier.
+  keys except the classifier. dareg reads that file in :meth:`DeepLabV2ResNet.init_weights`, which
+  mmengine's Runner calls before training and never before testing (mmengine's ``init_cfg``
+  convention), so a trained checkpoint is tested or used for inference without it.
 
 Attribute names (``conv1``, ``bn1``, ``layer1`` ... ``layer4``; inside a block ``conv1..3``,
 ``bn1..3``, ``downsample.0/1``) follow the reference, so its backbone keys load unchanged;
@@ -25,7 +27,6 @@ Attribute names (``conv1``, ``bn1``, ``layer1`` ... ``layer4``; inside a block `
 
 from __future__ import annotations
 
-import os
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -33,7 +34,14 @@ from collections.abc import Mapping, Sequence
 import torch
 from torch import nn
 
+from dareg.models.backbones.local_weights import read_state_dict
 from dareg.registry import BACKBONES
+
+#: Where the reference initialisation comes from (appended to the not-found message).
+DEEPLAB_INIT_HINT = (
+    "Download the reference initialisation DeepLab_resnet_pretrained_init-f81d91e8.pth (ImageNet+COCO, "
+    "linked from the AdaptSegNet repository README) to that path"
+)
 
 #: Blocks per layer for the supported depths.
 DEEPLABV2_DEPTHS: dict[int, tuple[int, int, int, int]] = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3), 152: (3, 8, 36, 3)}
@@ -102,8 +110,10 @@ class DeepLabV2ResNet(nn.Module):
         pretrained: Path of a local checkpoint with backbone weights: the reference's
             ``DeepLab_resnet_pretrained_init-f81d91e8.pth`` (ImageNet+COCO, ``Scale.`` keys), a
             reference AdaptSegNet model, or a dareg checkpoint; reference keys are converted with
-            :func:`convert_reference_state_dict` and classifier keys are ignored. Nothing is
-            downloaded. Defaults to None (random N(0, 0.01) initialisation).
+            :func:`convert_reference_state_dict` and classifier keys are ignored. It is read by
+            :meth:`init_weights` (training), not by the constructor, so testing and inference from
+            a trained checkpoint do not need it. Nothing is downloaded. Defaults to None (random
+            N(0, 0.01) initialisation only).
 
     Examples:
         >>> net = DeepLabV2ResNet(depth=50)
@@ -142,9 +152,8 @@ class DeepLabV2ResNet(nn.Module):
         widths = (256, 512, 1024, 2048)
         self.out_channels: list[int] = [widths[i] for i in self.out_indices]
 
-        self.init_weights()
-        if pretrained is not None:
-            self.load_pretrained(pretrained)
+        self.pretrained = pretrained
+        self.reset_parameters()
 
     def _make_layer(self, planes: int, blocks: int, stride: int = 1, dilation: int = 1) -> nn.Sequential:
         out_channels = planes * CaffeBottleneck.expansion
@@ -159,8 +168,8 @@ class DeepLabV2ResNet(nn.Module):
         layers += [CaffeBottleneck(out_channels, planes, dilation=dilation) for _ in range(1, blocks)]
         return nn.Sequential(*layers)
 
-    def init_weights(self) -> None:
-        """The reference initialisation: convolutions N(0, 0.01), BN weight 1 and bias 0."""
+    def reset_parameters(self) -> None:
+        """The reference's random initialisation: convolutions N(0, 0.01), BN weight 1 and bias 0."""
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.normal_(module.weight, 0.0, 0.01)
@@ -168,17 +177,21 @@ class DeepLabV2ResNet(nn.Module):
                 nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
 
+    def init_weights(self) -> None:
+        """Load the ``pretrained`` file, if any (the random initialisation happened at construction).
+
+        mmengine's Runner calls this before training (through the algorithm's and the segmentor's
+        ``init_weights``); ``tools/test.py``, ``init_model`` and ``tools/translate.py`` do not, so
+        they need only the trained checkpoint.
+        """
+        if self.pretrained is not None:
+            self.load_pretrained(self.pretrained)
+
     def load_pretrained(self, path: str) -> None:
         """Load backbone weights from a local checkpoint file (see the ``pretrained`` argument)."""
-        if not os.path.isfile(path):
-            raise FileNotFoundError(
-                f"DeepLabV2ResNet: pretrained checkpoint {path} does not exist. Download the reference "
-                "initialisation DeepLab_resnet_pretrained_init-f81d91e8.pth (linked from the AdaptSegNet "
-                "repository README) to that path, or set pretrained=None for random initialisation."
-            )
-        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-        state = checkpoint.get("state_dict", checkpoint) if isinstance(checkpoint, Mapping) else checkpoint
-        state = backbone_state_dict(state)
+        state = backbone_state_dict(
+            read_state_dict(path, f"DeepLabV2ResNet(depth={self.depth})", DEEPLAB_INIT_HINT, argument="pretrained")
+        )
         missing, unexpected = self.load_state_dict(state, strict=False)
         missing = [k for k in missing if not k.endswith("num_batches_tracked")]
         if missing or unexpected:

@@ -23,7 +23,18 @@ TORCHVISION_WEIGHTS_HINT = (
 )
 
 
-def read_state_dict(path: str, owner: str, hint: str) -> dict[str, torch.Tensor]:
+def require_file(path: str, owner: str, hint: str, argument: str = "checkpoint_path") -> None:
+    """Raise ``FileNotFoundError`` naming ``path``, the argument that set it and where to get it."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"{owner}: pretrained weights file {os.path.abspath(path)} does not exist ({argument}={path!r}). "
+            f"{hint}. Nothing is downloaded at run time; set {argument}=None to start from random weights. "
+            "(Only training reads this file, in init_weights: testing or inference from a trained "
+            "checkpoint does not need it.)"
+        )
+
+
+def read_state_dict(path: str, owner: str, hint: str, argument: str = "checkpoint_path") -> dict[str, torch.Tensor]:
     """Read a state dict (``.pth``/``.pt``/``.bin`` via ``torch.load(weights_only=True)``, or ``.safetensors``).
 
     A checkpoint that wraps its weights in ``state_dict`` or ``model`` is unwrapped, and a
@@ -33,16 +44,14 @@ def read_state_dict(path: str, owner: str, hint: str) -> dict[str, torch.Tensor]
         path: The file.
         owner: Who asks (``"TorchvisionResNet(resnet50)"``), for the messages.
         hint: Where to get the file, appended to the not-found message.
+        argument: The constructor argument that names the file, for the messages. Defaults to
+            ``"checkpoint_path"``.
 
     Raises:
         FileNotFoundError: ``path`` does not exist (the message names it and says where to get it).
         ValueError: The file cannot be read as a state dict.
     """
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"{owner}: pretrained weights file {os.path.abspath(path)} does not exist (checkpoint_path={path!r}). "
-            f"{hint}. Nothing is downloaded at run time; set checkpoint_path=None to start from random weights."
-        )
+    require_file(path, owner, hint, argument)
     try:
         if path.endswith(".safetensors"):
             from safetensors.torch import load_file

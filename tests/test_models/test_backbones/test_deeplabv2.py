@@ -97,4 +97,4 @@ def test_out_indices_and_bad_arguments():
     with pytest.raises(ValueError, match="out_indices"):
         DeepLabV2ResNet(depth=50, out_indices=(4,))
     with pytest.raises(FileNotFoundError, match="DeepLab_resnet_pretrained_init"):
-        DeepLabV2ResNet(depth=50, pretrained="/nonexistent/init.pth")
+        DeepLabV2ResNet(depth=50, pretrained="/nonexistent/init.pth").init_weights()

@@ -137,6 +137,7 @@ def test_init_checkpoint_with_scale_prefix_loads_as_pretrained_backbone(tmp_path
     path = tmp_path / "DeepLab_resnet_pretrained_init.pth"
     torch.save({f"Scale.{k}": v for k, v in reference_state_dict(reference).items()}, path)
     backbone = DeepLabV2ResNet(depth=50, pretrained=str(path)).eval()
+    backbone.init_weights()  # what the Runner calls before training
     torch.testing.assert_close(backbone.layer4[2].conv3.weight, reference.layer4[2].conv3.weight)
     ours_bn, reference_bn = backbone.layer2[0].downsample[1], reference.layer2[0].downsample[1]
     torch.testing.assert_close(ours_bn.running_var, reference_bn.running_var)

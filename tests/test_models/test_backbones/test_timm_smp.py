@@ -26,6 +26,7 @@ def test_timm_local_checkpoint_is_loaded_without_download(tmp_path):
     path = tmp_path / "resnet10t.pth"
     torch.save(full.state_dict(), path)
     net = TimmBackbone("resnet10t", checkpoint_path=str(path), out_indices=(-1,))
+    net.init_weights()  # what the Runner calls before training
     assert torch.equal(net.model.layer4[0].conv1.weight, full.layer4[0].conv1.weight)
 
 
@@ -33,7 +34,7 @@ def test_timm_unknown_name_and_missing_checkpoint():
     with pytest.raises(ValueError, match="resnet18"):
         TimmBackbone("resnet18x")
     with pytest.raises(FileNotFoundError, match="checkpoint_path"):
-        TimmBackbone("resnet10t", checkpoint_path="/nonexistent.pth")
+        TimmBackbone("resnet10t", checkpoint_path="/nonexistent.pth").init_weights()
 
 
 def test_smp_levels_output_stride_and_channels():
@@ -50,6 +51,7 @@ def test_smp_local_checkpoint(tmp_path):
     path = tmp_path / "encoder.pth"
     torch.save(encoder.state_dict(), path)
     net = SMPEncoder("resnet18", checkpoint_path=str(path))
+    net.init_weights()  # what the Runner calls before training
     assert torch.equal(net.encoder.layer1[0].conv1.weight, encoder.layer1[0].conv1.weight)
     with pytest.raises(ValueError, match="resnet18"):
         SMPEncoder("resnet18x")
