@@ -11,3 +11,10 @@ model = dict(pretrain_iters=600)
 optim_wrapper = dict(classifier=dict(optimizer=dict(lr=1e-3)))
 train_cfg = dict(max_iters=1500, val_interval=300)
 default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=300))
+# Unsupervised validators, logged beside the target accuracy as validator/<name> (docs/analysis.md);
+# they read the training pair's two datasets and the source test split, and do not change training.
+val_cfg = dict(
+    type="ValidatorValLoop",
+    validators=[dict(type="IM"), dict(type="SND"), dict(type="DEV"), dict(type="SourceAccuracy")],
+    splits=dict(source_val=dict(like="train_dataloader.dataset.source", split="test")),
+)

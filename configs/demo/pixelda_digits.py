@@ -22,3 +22,10 @@ model = dict(
 train_dataloader = dict(batch_size=16)
 train_cfg = dict(max_iters=600, val_interval=150)
 default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=300))
+# Unsupervised validators, logged beside the target accuracy as validator/<name> (docs/analysis.md);
+# they read the training pair's two datasets and the source test split, and do not change training.
+val_cfg = dict(
+    type="ValidatorValLoop",
+    validators=[dict(type="IM"), dict(type="SND"), dict(type="DEV"), dict(type="SourceAccuracy")],
+    splits=dict(source_val=dict(like="train_dataloader.dataset.source", split="test")),
+)

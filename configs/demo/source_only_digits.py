@@ -9,3 +9,10 @@ _base_ = [
 optim_wrapper = dict(task_model=dict(optimizer=dict(lr=1e-3)))
 train_cfg = dict(max_iters=600, val_interval=600)
 default_hooks = dict(logger=dict(interval=50), checkpoint=dict(interval=600))
+# Unsupervised validators, logged beside the target accuracy as validator/<name> (docs/analysis.md);
+# they read the training pair's two datasets and the source test split, and do not change training.
+val_cfg = dict(
+    type="ValidatorValLoop",
+    validators=[dict(type="IM"), dict(type="SND"), dict(type="DEV"), dict(type="SourceAccuracy")],
+    splits=dict(source_val=dict(like="train_dataloader.dataset.source", split="test")),
+)
