@@ -526,19 +526,20 @@ def main(argv: list[str] | None = None) -> int:
             for row in table.rows:
                 print(f"    {row.key:32s} {row.role:12s} {row.config}")
         return 0
-    selected = [
-        row.key
-        for table in TABLES
-        for row in table.rows
-        if not args.only or table.key in args.only or row.key in args.only
-    ]
+    # --only's order is the order the runs start in (rows first, then seeds)
+    order = args.only or [table.key for table in TABLES]
+    selected = list(
+        dict.fromkeys(
+            row.key for name in order for table in TABLES for row in table.rows if name in (table.key, row.key)
+        )
+    )
     unknown = set(args.only or []) - {t.key for t in TABLES} - set(ROWS)
     if unknown:
         raise SystemExit(f"--only: unknown tables/rows {sorted(unknown)}; see --list")
     out_dir = Path(args.out_dir).resolve()
     study = Study(out_dir, args.jobs, reuse=not args.retrain)
-    for seed in args.seeds:
-        for key in selected:
+    for key in selected:
+        for seed in args.seeds:
             study.submit(key, seed)
     results = {}
     failures = []
