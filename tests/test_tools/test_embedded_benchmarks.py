@@ -34,8 +34,9 @@ def test_every_row_names_a_loadable_config_and_known_dependencies(tool):
 
 
 def test_options_round_trip_through_cfg_options_syntax():
-    from mmengine.config import DictAction
     import argparse
+
+    from mmengine.config import DictAction
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--o", nargs="+", action=DictAction)
