@@ -8,12 +8,14 @@ _base_ = [
     "../_base_/schedules/mcd_adam_digits.py",
     "../_base_/default_runtime.py",
 ]
+model = dict(num_k=2)
 train_dataloader = dict(batch_size=128)
+optim_wrapper = dict(generator=dict(optimizer=dict(lr=1e-3)), classifiers=dict(optimizer=dict(lr=1e-3)))
 val_evaluator = [
     dict(type="Accuracy"),
     dict(type="Accuracy", pred_key="pred_label_f1", prefix="f1", per_class=False),
     dict(type="Accuracy", pred_key="pred_label_f2", prefix="f2", per_class=False),
 ]
 test_evaluator = val_evaluator
-train_cfg = dict(max_iters=1000, val_interval=250)
-default_hooks = dict(logger=dict(interval=100), checkpoint=dict(interval=1000))
+train_cfg = dict(max_iters=600, val_interval=200)
+default_hooks = dict(logger=dict(interval=100), checkpoint=dict(interval=200))
