@@ -30,6 +30,9 @@ default_hooks = dict(
     preemption=dict(type="PreemptionHook"),
     # ResumeLearningRateHook: on --resume, learning rates changed in the config (or --cfg-options) apply.
     resume_lr=dict(type="ResumeLearningRateHook"),
+    # SegVisualizationHook: the first coloured segmentation predictions of each validation go to the
+    # visualizer (TensorBoard with configs/_base_/tensorboard.py); nothing for models without pred_seg.
+    seg_visualization=dict(type="SegVisualizationHook", num_samples=4),
 )
 custom_hooks = []
 

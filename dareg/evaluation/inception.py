@@ -97,6 +97,17 @@ def build_inception(variant: str = "pytorch_fid") -> tv_inception.Inception3:
         restore_random_state(state)
 
 
+def check_weights_file(path: str) -> None:
+    """Raise ``FileNotFoundError`` (saying where to get the standard file) if ``path`` is not a file."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"Inception weights file {path!r} does not exist. For FID comparable with published numbers, "
+            "download pytorch-fid's pt_inception-2015-12-05-6726825d.pth (see docs/analysis.md) to that path, "
+            "or set inception=dict(weights=PATH) in the metric's config (in dareg's *_fid.py translation "
+            "configs: inception_weights=PATH)."
+        )
+
+
 class InceptionFeatures(nn.Module):
     """2048-d Inception-v3 pool features of RGB images on [0, 1], for FID and KID.
 
@@ -124,12 +135,7 @@ class InceptionFeatures(nn.Module):
 
     def load_weights(self, path: str) -> None:
         """Load a local weights file strictly (every key must match the variant's layout)."""
-        if not os.path.isfile(path):
-            raise FileNotFoundError(
-                f"Inception weights file {path!r} does not exist. For FID comparable with published numbers, "
-                "download pytorch-fid's pt_inception-2015-12-05-6726825d.pth (see docs/analysis.md) and set "
-                "inception=dict(weights=PATH) in the metric's config."
-            )
+        check_weights_file(path)
         state: Any = torch.load(path, map_location="cpu", weights_only=True)
         if isinstance(state, dict) and "state_dict" in state:
             state = state["state_dict"]

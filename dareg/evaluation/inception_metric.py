@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 
-from dareg.evaluation.inception import InceptionFeatures
+from dareg.evaluation.inception import InceptionFeatures, check_weights_file
 from dareg.evaluation.inception_distances import frechet_distance, kernel_inception_distance
 from dareg.registry import DATASETS, METRICS
 
@@ -21,7 +21,8 @@ class InceptionMetrics(BaseMetric):
     Consumes what translation algorithms' ``predict`` returns (``translated``: a model-space
     ``C x H x W`` tensor per sample, e.g. the source test split translated into the target domain)
     and compares it with the images of ``reference`` (e.g. the target test split), whose Inception
-    features are computed once and cached. Returns ``{"FID", "KID", "KID_std"}`` (lower is better),
+    features are computed once and cached. A missing weights file fails when the metric is built
+    (at the start of training), not at the first validation. Returns ``{"FID", "KID", "KID_std"}`` (lower is better),
     so ``BestCheckpointHook(key="FID", rule="less")`` keeps the best checkpoint.
 
     Args:
@@ -29,10 +30,15 @@ class InceptionMetrics(BaseMetric):
         inception: Arguments of :class:`~dareg.evaluation.inception.InceptionFeatures`
             (``weights=PATH``, ``variant``, ``input_size``). Defaults to random weights, which only
             tests should use.
-        mean: Per-channel mean of the model's normalisation, on 0..255. Defaults to ``(127.5,)``.
-        std: Per-channel std of the model's normalisation. Defaults to ``(127.5,)``.
-        bgr_to_rgb: Images (datasets' and translated ones) are in BGR order, as cv2 reads them.
-            Defaults to True.
+        mean: Per-channel mean of the model's normalisation, on 0..255 (its ``data_preprocessor``'s
+            ``mean``). Defaults to ``(127.5,)``.
+        std: Per-channel std of the model's normalisation (its ``data_preprocessor``'s ``std``).
+            Defaults to ``(127.5,)``.
+        bgr_to_rgb: The model's ``data_preprocessor.bgr_to_rgb``. Dataset images are in BGR order,
+            as cv2 reads them, and are always reversed to RGB for the Inception network; translated
+            images are in the model's channel order, RGB when its preprocessor reversed them (True),
+            BGR otherwise (then they are reversed here). One-channel images are left alone. Defaults
+            to True (the CycleGAN and DiscoGAN configs' setting).
         kid_subsets: Number of KID subsets. Defaults to 100.
         kid_subset_size: Size of each KID subset. Defaults to 1000.
         max_reference: Use at most this many reference images (the first ones). Defaults to None.
@@ -62,6 +68,8 @@ class InceptionMetrics(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.reference_cfg = reference
         self.inception_cfg = dict(inception or {})
+        if self.inception_cfg.get("weights") is not None:
+            check_weights_file(self.inception_cfg["weights"])
         self.mean = torch.tensor(list(mean), dtype=torch.float32).view(-1, 1, 1)
         self.std = torch.tensor(list(std), dtype=torch.float32).view(-1, 1, 1)
         self.bgr_to_rgb = bgr_to_rgb
@@ -81,12 +89,17 @@ class InceptionMetrics(BaseMetric):
         return self._network
 
     def to_unit(self, images: torch.Tensor, model_space: bool) -> torch.Tensor:
-        """``N x C x H x W`` images -> RGB on [0, 1]: model space is un-normalised first, pixels divided by 255."""
+        """``N x C x H x W`` images -> RGB on [0, 1].
+
+        Model-space images are un-normalised and are already RGB when the model's preprocessor
+        reversed the channels (``bgr_to_rgb``); dataset images (``model_space=False``) are BGR.
+        """
         images = images.float()
         if model_space:
             images = images * self.std.to(images) + self.mean.to(images)
         images = (images / 255.0).clamp(0.0, 1.0)
-        if self.bgr_to_rgb and images.shape[1] == 3:
+        is_bgr = not (model_space and self.bgr_to_rgb)
+        if is_bgr and images.shape[1] == 3:
             images = images.flip(1)
         return images
 

@@ -4,6 +4,7 @@ size through the real Runner, on tiny files in the datasets' real layouts; CyCAD
 from __future__ import annotations
 
 import copy
+import json
 import os
 import time
 from pathlib import Path
@@ -258,3 +259,77 @@ def test_demo_cycada_digit_chain(tmp_path):
 def test_demo_discogan_digits(tmp_path):
     cfg = tiny_run("demo/discogan_digits.py", tmp_path, {})
     assert cfg.train_dataloader.dataset.source.image_size == 64
+
+
+# --- opt-in checkpoint selection by FID (the *_fid.py variants) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def random_inception_weights(tmp_path_factory) -> str:
+    """A weights file in pytorch-fid's layout with random values (the tests never have the real file)."""
+    from dareg.evaluation.inception import InceptionFeatures
+
+    path = tmp_path_factory.mktemp("inception") / "pt_inception-random.pth"
+    torch.save(InceptionFeatures(input_size=75).network.state_dict(), path)
+    return str(path)
+
+
+def horse2zebra_roots(tmp_path: Path) -> dict[str, str]:
+    root = tmp_path / "horse2zebra"
+    for folder, count, seed in (("trainA", 3, 0), ("trainB", 4, 1), ("testA", 3, 2), ("testB", 3, 3)):
+        write_folder(root / folder, count, (40, 40), seed=seed)
+    return {"data/horse2zebra": str(root)}
+
+
+def edges2shoes_roots(tmp_path: Path) -> dict[str, str]:
+    root = tmp_path / "edges2shoes"
+    write_folder(root / "train", 4, (64, 128))
+    write_folder(root / "val", 4, (64, 128), seed=1)
+    return {"data/edges2shoes": str(root)}
+
+
+FID_RUNS = {
+    "cyclegan/horse2zebra_fid.py": horse2zebra_roots,
+    "discogan/edges2shoes_fid.py": edges2shoes_roots,
+    "cyclegan/svhn2mnist_fid.py": digit_roots,
+    "cyclegan/gta2cityscapes_fid.py": street_roots,
+}
+
+
+@pytest.mark.parametrize("path", sorted(FID_RUNS))
+def test_fid_variant_keeps_the_checkpoint_with_the_lowest_fid(tmp_path, path, random_inception_weights):
+    """Each *_fid.py variant validates with InceptionMetrics at the weights file its `inception_weights`
+    names, and BestCheckpointHook keeps best_FID.pth (rule "less") beside the last checkpoint."""
+    recipe = load_config(str(CONFIGS / path))
+    assert recipe.val_evaluator.inception.weights == recipe.inception_weights
+    assert recipe.default_hooks.best == dict(type="BestCheckpointHook", key="FID", rule="less")
+    work_dir = tmp_path / "work"
+    weights = dict(weights=random_inception_weights, input_size=75)  # random weights at the smallest input
+    tiny_run(path, work_dir, FID_RUNS[path](tmp_path), **{"val_evaluator.inception": weights})
+    record = json.loads((work_dir / "best_checkpoints.json").read_text())["FID"]
+    assert record["iter"] == 2 and record["rule"] == "less" and np.isfinite(record["score"]) and record["score"] > 0
+    best = torch.load(work_dir / "best_FID.pth", weights_only=False)
+    last = torch.load(work_dir / "iter_2.pth", weights_only=False)
+    assert best["meta"]["best_key"] == "FID" and best["meta"]["best_score"] == record["score"]
+    for key, value in last["state_dict"].items():
+        assert torch.equal(best["state_dict"][key], value), key  # one validation: the best is the last
+
+
+def test_fid_variant_without_the_weights_file_stops_before_training(tmp_path):
+    with pytest.raises(FileNotFoundError, match="pt_inception-2015-12-05-6726825d.pth.*does not exist"):
+        tiny_run("cyclegan/horse2zebra_fid.py", tmp_path / "work", horse2zebra_roots(tmp_path))
+    assert not list((tmp_path / "work").glob("*.pth"))
+
+
+@pytest.mark.parametrize("name", ["svhn2mnist", "gta2cityscapes"])
+def test_cycada_fid_variants_validate_as_the_cyclegan_ones(name):
+    """CyCADA's stage (b) *_fid.py repeat the validation block of the CycleGAN *_fid.py (trained above) on
+    top of stage (b) itself (trained by the chain tests); the two must not drift apart."""
+    cyclegan = load_config(str(CONFIGS / f"cyclegan/{name}_fid.py"))
+    cycada = load_config(str(CONFIGS / f"cycada/{name}_stage_b_cycada_fid.py"))
+    stage_b = load_config(str(CONFIGS / f"cycada/{name}_stage_b_cycada.py"))
+    for key in ("inception_weights", "val_dataloader", "val_evaluator", "val_cfg", "train_cfg"):
+        assert cycada[key] == cyclegan[key], key
+    best = cyclegan.default_hooks.best
+    assert cycada.default_hooks == cyclegan.default_hooks == dict(stage_b.default_hooks, best=best)
+    assert cycada.model == stage_b.model and cycada.work_dir == stage_b.work_dir

@@ -166,3 +166,31 @@ def test_fid_small_sample_path_equals_the_covariance_path():
     x, y = rng.normal(size=(6, 5)), rng.normal(size=(7, 5)) * 2 + 1  # more samples than dimensions
     wide_x, wide_y = np.pad(x, ((0, 0), (0, 3))), np.pad(y, ((0, 0), (0, 3)))  # 8-d: the small-sample path
     assert frechet_distance(wide_x, wide_y) == pytest.approx(frechet_distance(x, y), rel=1e-9)
+
+
+@pytest.mark.parametrize("bgr_to_rgb", [True, False])
+def test_inception_metrics_sees_rgb_whatever_order_the_model_works_in(bgr_to_rgb):
+    """Dataset images are BGR (as cv2 reads them); translated images come in the model's channel order,
+    RGB when its preprocessor reversed the channels. Both reach the Inception network as RGB."""
+    from dareg.models.data_preprocessor import DomainDataPreprocessor
+
+    pixels = torch.randint(0, 256, (2, 3, 5, 4), generator=torch.Generator().manual_seed(0)).float()  # BGR
+    mean, std = [10.0, 120.0, 240.0], [50.0, 60.0, 70.0]
+    preprocessor = DomainDataPreprocessor(mean=mean, std=std, bgr_to_rgb=bgr_to_rgb)
+    model_space = preprocessor({"inputs": pixels})["inputs"]
+    metric = METRICS.build(
+        dict(type="InceptionMetrics", reference=dict(type="ToyDigits"), mean=mean, std=std, bgr_to_rgb=bgr_to_rgb)
+    )
+    rgb = pixels.flip(1) / 255.0
+    torch.testing.assert_close(metric.to_unit(pixels, model_space=False), rgb)
+    torch.testing.assert_close(metric.to_unit(model_space, model_space=True), rgb, atol=1e-6, rtol=0)
+    grey = torch.full((1, 1, 2, 2), 51.0)
+    assert torch.equal(metric.to_unit(grey, model_space=False), torch.full((1, 1, 2, 2), 0.2))
+
+
+def test_inception_metrics_without_its_weights_file_fails_when_built(tmp_path):
+    """A missing weights file fails when the evaluator is built (before training), not at the first validation."""
+    weights = str(tmp_path / "x.pth")
+    cfg = dict(type="InceptionMetrics", reference=dict(type="ToyDigits"), inception=dict(weights=weights))
+    with pytest.raises(FileNotFoundError, match=r"x\.pth.*does not exist.*pt_inception-2015-12-05-6726825d\.pth"):
+        METRICS.build(cfg)

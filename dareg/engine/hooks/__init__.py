@@ -10,6 +10,7 @@ from dareg.engine.hooks.random_state_hook import RandomStateHook
 from dareg.engine.hooks.rank_consistency_hook import RankConsistencyHook, RankDivergenceError
 from dareg.engine.hooks.resume_lr_hook import ResumeLearningRateHook
 from dareg.engine.hooks.seg_prediction_saver_hook import SegPredictionSaverHook
+from dareg.engine.hooks.seg_visualization_hook import SegVisualizationHook
 from dareg.engine.hooks.strict_load_hook import CheckpointMismatchError, StrictLoadHook
 from dareg.engine.hooks.translation_visualization_hook import TranslationVisualizationHook
 
@@ -29,6 +30,7 @@ __all__ = [
     "ResumeLearningRateHook",
     "SafeCheckpointHook",
     "SegPredictionSaverHook",
+    "SegVisualizationHook",
     "StrictLoadHook",
     "TrainingPreempted",
     "TranslationVisualizationHook",

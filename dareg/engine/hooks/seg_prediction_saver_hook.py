@@ -19,6 +19,32 @@ from dareg.registry import HOOKS
 from dareg.visualization.palette import colorize
 
 
+def dataset_palette(dataloader: Any) -> Sequence[Sequence[int]] | None:
+    """The ``metainfo["palette"]`` of a dataloader's dataset, or None."""
+    metainfo = getattr(getattr(dataloader, "dataset", None), "metainfo", None) or {}
+    return metainfo.get("palette")
+
+
+def render_prediction(
+    prediction: dict,
+    palette: Sequence[Sequence[int]] | None = None,
+    ignore_index: int = 255,
+    with_ground_truth: bool = False,
+) -> np.ndarray:
+    """The colourised ``pred_seg`` of one prediction (``H x W x 3`` uint8, BGR for ``cv2.imwrite``).
+
+    With ``with_ground_truth`` and a ``gt_seg`` in the prediction, the colourised ground truth
+    (resized to the prediction by nearest neighbour if needed) is appended on the right.
+    """
+    image = colorize(prediction["pred_seg"], palette, ignore_index)
+    if with_ground_truth and prediction.get("gt_seg") is not None:
+        truth = colorize(prediction["gt_seg"], palette, ignore_index)
+        if truth.shape != image.shape:
+            truth = cv2.resize(truth, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
+        image = np.concatenate([image, truth], axis=1)
+    return image
+
+
 @HOOKS.register_module()
 class SegPredictionSaverHook(Hook):
     """Write each predicted label map of the test loop (optionally the val loop) as a colour PNG.
@@ -58,8 +84,7 @@ class SegPredictionSaverHook(Hook):
         os.makedirs(self.out_dir, exist_ok=True)
         self._count = 0
         if self.palette is None:
-            metainfo = getattr(getattr(dataloader, "dataset", None), "metainfo", None) or {}
-            self._palette_in_use = metainfo.get("palette")
+            self._palette_in_use = dataset_palette(dataloader)
 
     def before_test(self, runner) -> None:
         self._start(runner.test_dataloader)
@@ -89,12 +114,7 @@ class SegPredictionSaverHook(Hook):
         for prediction in predictions:
             if "pred_seg" not in prediction:
                 continue
-            image = colorize(prediction["pred_seg"], self._palette_in_use, self.ignore_index)
-            if self.with_ground_truth and prediction.get("gt_seg") is not None:
-                truth = colorize(prediction["gt_seg"], self._palette_in_use, self.ignore_index)
-                if truth.shape != image.shape:
-                    truth = cv2.resize(truth, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
-                image = np.concatenate([image, truth], axis=1)
+            image = render_prediction(prediction, self._palette_in_use, self.ignore_index, self.with_ground_truth)
             path = os.path.join(self.out_dir, self.file_name(prediction.get("metainfo") or {}))
             if not cv2.imwrite(path, image):
                 raise OSError(f"SegPredictionSaverHook: could not write {path}")
