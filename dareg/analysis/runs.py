@@ -125,7 +125,7 @@ def run_training(
             f"training failed (exit {status.returncode}): {' '.join(command)}; see {work_dir / 'train.log'}"
         )
     try:
-        evaluations = read_evaluations(str(work_dir))
+        evaluations = read_evaluations(str(work_dir), all_runs=True)
     except FileNotFoundError:
         evaluations = []
     record = RunRecord(command=command, digest=digest, evaluations=evaluations, wall_time_s=time.time() - start)

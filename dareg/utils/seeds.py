@@ -50,8 +50,15 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def read_evaluations(work_dir: str) -> list[dict[str, Any]]:
-    """The validation results logged in ``work_dir`` (latest run), in order; each has ``step``.
+def read_evaluations(work_dir: str, all_runs: bool = False) -> list[dict[str, Any]]:
+    """The validation results logged in ``work_dir``, in order; each has ``step``.
+
+    Args:
+        work_dir: A run's work directory (mmengine writes one ``<timestamp>/vis_data/scalars.json``
+            per start of the run).
+        all_runs: Read every start of the run, not only the latest: a resumed run's history then
+            spans its starts (a later validation of the same iteration replaces an earlier one).
+            Defaults to False.
 
     Raises:
         FileNotFoundError: No ``scalars.json`` under the work directory.
@@ -62,9 +69,18 @@ def read_evaluations(work_dir: str) -> list[dict[str, Any]]:
             f"No */vis_data/scalars.json under {work_dir}: was it trained with validation (val_cfg, "
             "val_interval) and mmengine's default LocalVisBackend?"
         )
+    by_step: dict[Any, dict[str, Any]] = {}
+    for path in files if all_runs else files[-1:]:
+        for evaluation in _evaluations_in(path):
+            by_step.pop(evaluation["step"], None)  # re-inserted last: the latest validation of a step wins
+            by_step[evaluation["step"]] = evaluation
+    return list(by_step.values())
+
+
+def _evaluations_in(path: str) -> list[dict[str, Any]]:
     evaluations = []
     last_train_iter = None
-    with open(files[-1]) as handle:
+    with open(path) as handle:
         for line in handle:
             line = line.strip()
             if not line:

@@ -97,3 +97,22 @@ def test_summary_from_logged_scalars(tmp_path):
     assert lower.best == pytest.approx((50.0, math.nan), nan_ok=True)
     with pytest.raises(KeyError, match="logged metrics"):
         summarize_seeds([str(tmp_path / "seed_0")], metric="accuracy")
+
+
+def test_read_evaluations_spans_the_starts_of_a_resumed_run(tmp_path):
+    import json
+
+    from dareg.utils.seeds import read_evaluations
+
+    def write(stamp: str, lines: list[dict]) -> None:
+        folder = tmp_path / stamp / "vis_data"
+        folder.mkdir(parents=True)
+        (folder / "scalars.json").write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    write("20260101_000000", [{"iter": 2, "loss": 1.0}, {"accuracy": 10.0, "step": 1}, {"iter": 4, "loss": 0.5},
+                              {"accuracy": 20.0, "step": 1}])
+    write("20260101_010000", [{"iter": 4, "loss": 0.5}, {"accuracy": 21.0, "step": 1}, {"iter": 6, "loss": 0.4},
+                              {"accuracy": 30.0, "step": 1}])
+    assert [e["step"] for e in read_evaluations(str(tmp_path))] == [4, 6]  # the latest start only
+    history = read_evaluations(str(tmp_path), all_runs=True)
+    assert [(e["step"], e["accuracy"]) for e in history] == [(2, 10.0), (4, 21.0), (6, 30.0)]
