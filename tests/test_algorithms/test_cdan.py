@@ -99,3 +99,38 @@ def test_train_step_moves_classifier_and_discriminator():
     assert set(losses) == {"loss_cls", "loss_adv", "acc_d", "grl_coeff"}
     assert changed(before["classifier"], model.classifier, floating_only=True)
     assert changed(before["discriminator"], model.discriminator, floating_only=True)
+
+
+def test_random_matrices_survive_a_resume_under_the_runner(tmp_path, monkeypatch):
+    from mmengine.config import Config
+
+    from dareg.apis import apply_run_options, train
+    from dareg.utils.config import load_config
+
+    # the Runner pretty-prints the config with yapf several times per run (~1 s each): skip that
+    monkeypatch.setattr(Config, "pretty_text", property(lambda self: f"cfg = {self.to_dict()!r}\n"))
+
+    name = "configs/demo/cdan_digits.py"
+
+    def run(max_iters: int, seed: int, resume: bool):
+        cfg = load_config(name)
+        apply_run_options(cfg, name, work_dir=str(tmp_path))
+        cfg.model.multilinear_map = dict(
+            type="RandomizedMultilinearMap", features_dim=256, num_classes=NUM_CLASSES, output_dim=64
+        )
+        cfg.model.discriminator.update(in_channels=64, hidden_channels=16)
+        cfg.train_dataloader.batch_size = 4
+        cfg.train_cfg.update(max_iters=max_iters, val_interval=100)
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        cfg.test_cfg = cfg.test_dataloader = cfg.test_evaluator = None
+        cfg.default_hooks.checkpoint.update(interval=2)
+        cfg.randomness = dict(seed=seed)
+        cfg.resume = resume
+        cfg.log_level = "WARNING"
+        return train(cfg)
+
+    first = run(max_iters=2, seed=0, resume=False)
+    matrices = snapshot(first.model.multilinear_map)
+    resumed = run(max_iters=3, seed=1, resume=True)  # another seed would draw other matrices
+    assert resumed.iter == 3
+    assert not changed(matrices, resumed.model.multilinear_map)
