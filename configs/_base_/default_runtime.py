@@ -22,6 +22,8 @@ default_hooks = dict(
     random_state=dict(type="RandomStateHook"),
     # FiniteLossHook stops at the first NaN/inf loss; the last good checkpoint stays the latest.
     finite_loss=dict(type="FiniteLossHook"),
+    # LabelledPixelsHook stops a run whose supervised loss saw no labelled pixel for 50 iterations in a row.
+    labelled_pixels=dict(type="LabelledPixelsHook", max_iters_without_labels=50),
     # StrictLoadHook: load_from / --resume of a checkpoint from another config fails, listing the keys.
     strict_load=dict(type="StrictLoadHook"),
     # LogHistoryLimitHook: mmengine's logged-scalar histories grow (and cost) with every iteration; cap them.

@@ -34,7 +34,9 @@ class BaseImageDataset(BaseDataset):
     * builds its pipeline from dareg's ``TRANSFORMS`` registry, so it also works outside a Runner;
     * exposes ``stream_sizes`` for :class:`~dareg.datasets.samplers.StreamSampler`;
     * hands every sample the dataset's ``label_lut`` (raw label id -> train id, applied by
-      ``LoadSegMap``) when the subclass sets one.
+      ``LoadSegMap``) and ``label_map`` (its description, for error messages) when the subclass
+      sets one, and, for samples with a label file, ``num_classes`` (the number of ``classes`` in
+      the metainfo), against which ``LoadSegMap`` checks the train ids.
 
     Items are dicts ``{"inputs": Tensor[C, H, W], "data_samples": {...}}`` once the pipeline ends
     with ``PackInputs``.
@@ -47,6 +49,8 @@ class BaseImageDataset(BaseDataset):
 
     #: 256-entry lookup table from raw label ids to train ids (255 = ignored), or None.
     label_lut: np.ndarray | None = None
+    #: One-line description of the label map ``label_lut`` implements (named in label errors), or None.
+    label_map: str | None = None
 
     def __init__(self, pipeline: list | None = None, **kwargs: Any) -> None:
         built = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in (pipeline or [])]
@@ -61,6 +65,10 @@ class BaseImageDataset(BaseDataset):
         info = super().get_data_info(idx)
         if self.label_lut is not None:
             info["label_lut"] = self.label_lut
+            info["label_map"] = self.label_map
+        classes = self.metainfo.get("classes")
+        if "seg_path" in info and classes:
+            info.setdefault("num_classes", len(classes))
         return info
 
     def full_init(self) -> None:

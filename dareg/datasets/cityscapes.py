@@ -5,16 +5,19 @@ train images resized to 1024x512 for adaptation, val images resized to 1024x512 
 and evaluated against full-resolution (2048x1024) labels. Raw ``*_gtFine_labelIds.png`` maps are
 mapped to the 19 train ids by :func:`~dareg.datasets.cityscapes_labels.label_id_lut`;
 ``*_gtFine_labelTrainIds.png`` maps (written by cityscapesScripts' ``createTrainIdLabelImgs``) are
-taken as they are, with ids >= 19 ignored.
+taken as they are, with 19 and 255 ignored. A value that neither map defines (an id above 33, a
+train id file read as raw ids ...) fails with the file and the values
+(:func:`~dareg.datasets.cityscapes_labels.cityscapes_label_map`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from dareg.datasets.base import BaseImageDataset
-from dareg.datasets.cityscapes_labels import CITYSCAPES_METAINFO, label_id_lut, train_id_lut
+from dareg.datasets.cityscapes_labels import CITYSCAPES_METAINFO, cityscapes_label_map
 from dareg.datasets.data_root import data_root_error, first_unmatched, list_files
 from dareg.registry import DATASETS
 
@@ -48,6 +51,10 @@ class CityscapesDataset(BaseImageDataset):
         img_dir: Image folder under ``data_root``. Defaults to ``"leftImg8bit"``.
         seg_dir: Label folder under ``data_root``. Defaults to ``"gtFine"``.
         pipeline: Transforms. Defaults to loading image (and labels) and packing them.
+        extra_ignore_ids: Label values to treat as ignored (255) although the label map does not
+            define them. Without it, a label file holding a value the map does not know (an id
+            above 33 in ``labelIds`` files; 20-254 in ``labelTrainIds`` files) fails, naming the
+            file and the values. Defaults to none.
         **kwargs: Forwarded to :class:`~dareg.datasets.base.BaseImageDataset`.
     """
 
@@ -62,6 +69,7 @@ class CityscapesDataset(BaseImageDataset):
         img_dir: str = "leftImg8bit",
         seg_dir: str = "gtFine",
         pipeline: list | None = None,
+        extra_ignore_ids: Sequence[int] = (),
         **kwargs: Any,
     ) -> None:
         if split not in SPLITS:
@@ -71,7 +79,7 @@ class CityscapesDataset(BaseImageDataset):
         self.split, self.label_type, self.with_labels = split, label_type, with_labels
         self.img_dir, self.seg_dir = img_dir, seg_dir
         self.seg_suffix = f"_gtFine_{label_type}.png"
-        self.label_lut = label_id_lut() if label_type == "labelIds" else train_id_lut()
+        self.label_lut, self.label_map = cityscapes_label_map(label_type, extra_ignore_ids, type(self).__name__)
         if pipeline is None:
             pipeline = [dict(type="LoadImageFromFile")]
             pipeline += [dict(type="LoadSegMap")] if with_labels else []

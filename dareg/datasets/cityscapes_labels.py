@@ -9,6 +9,8 @@ the same raw ids (Richter et al., ECCV 2016).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 #: Class names of the 19 train ids, in train-id order.
@@ -113,3 +115,74 @@ def train_id_lut(num_classes: int = NUM_CLASSES) -> np.ndarray:
     lut = np.full(256, IGNORE_INDEX, dtype=np.uint8)
     lut[:num_classes] = np.arange(num_classes, dtype=np.uint8)
     return lut
+
+
+#: Raw ids that Cityscapes ``*_labelIds.png`` and GTA5 label files hold: the ids of cityscapesScripts'
+#: label definition, 0 (``unlabeled``) to 33 (``bicycle``); ``license plate`` (id -1) is never drawn.
+CITYSCAPES_LABEL_IDS: tuple[int, ...] = tuple(range(34))
+
+#: Values of ``*_labelTrainIds.png`` files: train ids 0..18, 255 (ignored) and 19, which some
+#: converters write for "ignore".
+CITYSCAPES_TRAIN_ID_VALUES: tuple[int, ...] = (*range(NUM_CLASSES + 1), IGNORE_INDEX)
+
+#: Entry of a strict lookup table for a raw value that the label map does not define.
+UNDEFINED = -1
+
+#: The kinds of label file of the Cityscapes label space, and what their values mean.
+LABEL_TYPES = {
+    "labelIds": "raw Cityscapes label ids 0-33 (19 of them -> train ids 0-18, the other 15 -> 255, ignored)",
+    "labelTrainIds": "train ids 0-18, plus 255 and 19 (both -> 255, ignored)",
+}
+
+
+def strict_lut(lut: np.ndarray, defined: Iterable[int]) -> np.ndarray:
+    """An ``int16`` copy of a 256-entry ``lut`` whose entries outside ``defined`` are :data:`UNDEFINED`.
+
+    ``LoadSegMap`` fails on a raw value whose entry is :data:`UNDEFINED` (or that is beyond the
+    table), naming the file and the values: such a value is not an id the label map knows, so the
+    label file is of another kind than the dataset expects (colours, train ids for raw ids ...).
+
+    Examples:
+        >>> strict_lut(label_id_lut(), CITYSCAPES_LABEL_IDS)[[7, 0, 33, 34, 255]].tolist()
+        [0, 255, 18, -1, -1]
+    """
+    strict = np.full(256, UNDEFINED, dtype=np.int16)
+    ids = np.asarray(sorted(set(defined)), dtype=np.int64)
+    strict[ids] = np.asarray(lut)[ids]
+    return strict
+
+
+def cityscapes_label_map(
+    label_type: str = "labelIds", extra_ignore_ids: Iterable[int] = (), owner: str = "cityscapes_label_map"
+) -> tuple[np.ndarray, str]:
+    """The strict lookup table and the description of the label map for ``label_type`` files.
+
+    Args:
+        label_type: ``"labelIds"`` (raw ids 0-33: Cityscapes ``*_labelIds.png``, GTA5 labels) or
+            ``"labelTrainIds"`` (train ids 0-18 and 255, some converters write 19 for ignored).
+        extra_ignore_ids: Further raw values (0-255) to accept as ignored (255) instead of failing on
+            them, for copies of the data that use them for "void". Defaults to none.
+        owner: Who asks (a dataset class name), for the messages.
+
+    Returns:
+        ``(lut, description)``: the 256-entry ``int16`` table (:data:`UNDEFINED` for values the map
+        does not define) and a one-line description for error messages.
+
+    Raises:
+        ValueError: An unknown ``label_type`` or an extra id outside 0..255.
+    """
+    if label_type not in LABEL_TYPES:
+        raise ValueError(f"{owner}: label_type must be one of {tuple(LABEL_TYPES)}, got {label_type!r}")
+    extra = sorted({int(value) for value in extra_ignore_ids})
+    if any(not 0 <= value <= 255 for value in extra):
+        raise ValueError(f"{owner}: extra_ignore_ids must be label values in 0..255, got {extra}")
+    if label_type == "labelIds":
+        lut = strict_lut(label_id_lut(), CITYSCAPES_LABEL_IDS)
+    else:
+        lut = strict_lut(train_id_lut(), CITYSCAPES_TRAIN_ID_VALUES)
+    description = f"Cityscapes {label_type}: {LABEL_TYPES[label_type]}"
+    added = [value for value in extra if lut[value] == UNDEFINED]
+    lut[added] = IGNORE_INDEX
+    if added:
+        description += f"; extra_ignore_ids {added} -> 255"
+    return lut, description

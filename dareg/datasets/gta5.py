@@ -3,7 +3,8 @@
 The source domain of AdaptSegNet's GTA5 -> Cityscapes benchmark (Tsai et al., CVPR 2018). Frames
 are 1914x1052 PNGs in ``images/``; labels of the same name in ``labels/`` are palette PNGs whose
 indices are Cityscapes label ids, mapped to the 19 train ids (all other ids -> 255) by
-:func:`~dareg.datasets.cityscapes_labels.label_id_lut`. The reference trains on every image,
+:func:`~dareg.datasets.cityscapes_labels.label_id_lut`; a value that is not a Cityscapes id
+(above 33) fails with the file and the values. The reference trains on every image,
 resized to 1280x720 (bicubic image, nearest label), without crop or flip. A few frames differ in
 size from their label map; resizing both to one size handles them.
 """
@@ -11,10 +12,11 @@ size from their label map; resizing both to one size handles them.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from dareg.datasets.base import BaseImageDataset
-from dareg.datasets.cityscapes_labels import CITYSCAPES_METAINFO, label_id_lut
+from dareg.datasets.cityscapes_labels import CITYSCAPES_METAINFO, cityscapes_label_map
 from dareg.datasets.data_root import data_root_error, first_unmatched, list_files
 from dareg.registry import DATASETS
 
@@ -45,6 +47,12 @@ class GTA5Dataset(BaseImageDataset):
             line, as the reference's ``gta5_list/train.txt``; None takes every image. Defaults to None.
         with_labels: Require and load labels. Defaults to True.
         pipeline: Transforms. Defaults to loading image and labels and packing them.
+        label_type: What the label files hold: ``"labelIds"`` (the released palette PNGs: raw
+            Cityscapes ids 0-33) or ``"labelTrainIds"`` (files converted to train ids 0-18 and 255,
+            with ``seg_suffix`` set to match). Defaults to ``"labelIds"``.
+        extra_ignore_ids: Label values to treat as ignored (255) although the label map does not
+            define them. Without it, a value the map does not know fails, naming the file and the
+            values. Defaults to none.
         **kwargs: Forwarded to :class:`~dareg.datasets.base.BaseImageDataset`.
     """
 
@@ -60,13 +68,15 @@ class GTA5Dataset(BaseImageDataset):
         img_list: str | None = None,
         with_labels: bool = True,
         pipeline: list | None = None,
+        label_type: str = "labelIds",
+        extra_ignore_ids: Sequence[int] = (),
         **kwargs: Any,
     ) -> None:
         self.img_dir, self.seg_dir = img_dir, seg_dir
         self.img_suffix, self.seg_suffix = img_suffix, seg_suffix
         self.img_list = img_list
         self.with_labels = with_labels
-        self.label_lut = label_id_lut()
+        self.label_lut, self.label_map = cityscapes_label_map(label_type, extra_ignore_ids, type(self).__name__)
         if pipeline is None:
             pipeline = [dict(type="LoadImageFromFile")]
             pipeline += [dict(type="LoadIndexedSegMap")] if with_labels else []

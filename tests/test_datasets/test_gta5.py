@@ -26,7 +26,7 @@ def test_pairs_and_maps_palette_labels_to_train_ids(tmp_path):
     assert tuple(item["inputs"].shape) == (3, 18, 40)
     seg = item["data_samples"]["gt_seg"].numpy()
     assert np.array_equal(seg, label_id_lut()[raw_label_ids((40, 18), 2)])
-    # hand-written: the right-edge bicycle stripe (id 33) -> 18, left-edge id 34 -> ignored
+    # hand-written: the right-edge bicycle stripe (id 33) -> 18, left-edge void id 15 (bridge) -> ignored
     assert (seg[:, -1] == 18).all() and (seg[:, 0] == 255).all()
     assert set(np.unique(seg)) <= set(range(19)) | {255}
     meta = item["data_samples"]["metainfo"]

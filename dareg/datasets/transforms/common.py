@@ -15,3 +15,43 @@ def get_rng(results: dict) -> np.random.Generator:
         rng = np.random.default_rng(int(np.random.randint(0, 2**31 - 1)))
         results["rng"] = rng
     return rng
+
+
+#: Set by ``Resize(keep_seg=True)``: the label maps keep their size on purpose (evaluation at full
+#: label resolution), so ``PackInputs`` does not compare them with the resized image.
+SEG_SIZE_KEPT = "seg_size_kept"
+
+
+def label_size_mismatch(results: dict) -> str | None:
+    """The first label map whose size differs from the image's, described with both files, or None."""
+    image_size = tuple(results["img"].shape[:2])
+    for key in SEG_KEYS:
+        if key in results and tuple(results[key].shape[:2]) != image_size:
+            label_size = tuple(results[key].shape[:2])
+            return (
+                f"the image {results.get('img_path', '(in memory)')} is {image_size[0]}x{image_size[1]} "
+                f"(height x width) but its label map {results.get('seg_path', '(in memory)')} ({key}) is "
+                f"{label_size[0]}x{label_size[1]}"
+            )
+    return None
+
+
+def check_label_size(results: dict, step: str, consequence: str) -> None:
+    """Fail, naming both files, if a label map's size differs from the image's.
+
+    Args:
+        results: The sample.
+        step: The transform that needs them aligned, for the message.
+        consequence: What would go wrong, for the message.
+
+    Raises:
+        ValueError: The sizes differ.
+    """
+    mismatch = label_size_mismatch(results)
+    if mismatch is not None:
+        raise ValueError(
+            f"{step}: {mismatch}; {consequence}. Check that the label belongs to the image (same name, same "
+            "resolution). To use pairs whose sizes differ on purpose, resize both to one size first "
+            "(Resize with a fixed scale and keep_ratio=False, before any crop), as the AdaptSegNet reference "
+            "does for the few GTA5 frames whose label differs in size."
+        )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from dareg.datasets.transforms.common import SEG_SIZE_KEPT, check_label_size
 from dareg.registry import TRANSFORMS
 
 DEFAULT_META_KEYS = ("img_path", "seg_path", "ori_shape", "img_shape", "flip", "sample_idx")
@@ -19,6 +20,9 @@ class PackInputs:
     Normalisation happens later, on the device, in
     :class:`~dareg.models.data_preprocessor.DomainDataPreprocessor`.
 
+    Label maps must have the image's size unless ``Resize(keep_seg=True)`` kept them at theirs (it
+    fails naming both files otherwise).
+
     Output: ``{"inputs": Tensor, "data_samples": {"gt_seg"?: LongTensor[H, W],
     "gt_label"?: LongTensor[], "metainfo": dict}}``.
 
@@ -30,6 +34,10 @@ class PackInputs:
         self.meta_keys = tuple(meta_keys)
 
     def __call__(self, results: dict) -> dict:
+        if not results.get(SEG_SIZE_KEPT):
+            check_label_size(
+                results, "PackInputs", "the loss and the metrics would compare pixels that do not correspond"
+            )
         image = np.asarray(results["img"])
         if image.ndim == 2:
             image = image[..., None]

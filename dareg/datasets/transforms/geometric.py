@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
-from dareg.datasets.transforms.common import SEG_KEYS, get_rng
+from dareg.datasets.transforms.common import SEG_KEYS, SEG_SIZE_KEPT, check_label_size, get_rng, label_size_mismatch
 from dareg.registry import TRANSFORMS
 
 INTERPOLATIONS = {
@@ -55,6 +56,12 @@ def resize_image(image: np.ndarray, size: Sequence[int], interpolation: int, ant
 class Resize:
     """Resize the image (``interpolation``) and, unless ``keep_seg``, its label maps (nearest).
 
+    Without ``keep_seg`` image and labels end at the same size even if they differed (a warning names
+    both files): the one place where a size mismatch is accepted, as the AdaptSegNet reference
+    resizes the few GTA5 frames whose label differs in size. With ``keep_seg`` the label must have
+    the image's size (it fails naming both files otherwise), and the sample is marked so that
+    ``PackInputs`` accepts the sizes that now differ on purpose.
+
     Args:
         scale: Target ``(width, height)``, OpenCV's order (``(1280, 720)`` for GTA5). With
             ``keep_ratio`` the shorter side is resized to ``min(scale)`` instead.
@@ -88,6 +95,18 @@ class Resize:
         return max(1, round(width * ratio)), max(1, round(height * ratio))
 
     def __call__(self, results: dict) -> dict:
+        if self.keep_seg:
+            check_label_size(
+                results,
+                "Resize(keep_seg=True)",
+                "the prediction, upsampled to the label size, would be scored against labels of other pixels",
+            )
+            results[SEG_SIZE_KEPT] = True
+        else:
+            mismatch = label_size_mismatch(results)
+            if mismatch is not None:
+                width, height = self.target_size(*results["img"].shape[:2])
+                warnings.warn(f"Resize: {mismatch}; both are resized to {height}x{width}.", stacklevel=2)
         height, width = results["img"].shape[:2]
         size = self.target_size(height, width)
         results["img"] = resize_image(results["img"], size, self.interpolation, self.antialias)
@@ -102,6 +121,9 @@ class Resize:
 @TRANSFORMS.register_module()
 class RandomCrop:
     """Crop a random ``(height, width)`` window from the image and its label maps.
+
+    Image and label maps must have one size (it fails naming both files otherwise): the same window
+    of two differently sized arrays holds different parts of the scene.
 
     Args:
         size: ``(height, width)`` of the crop; an int gives a square.
@@ -124,6 +146,7 @@ class RandomCrop:
         return np.pad(array, widths, constant_values=value)
 
     def __call__(self, results: dict) -> dict:
+        check_label_size(results, "RandomCrop", "a crop would cut different regions of the two")
         crop_h, crop_w = self.size
         if self.pad_if_needed:
             results["img"] = self._pad(results["img"], 0)

@@ -30,13 +30,51 @@ def check_label_range(label: np.ndarray, num_classes: int, ignore_index: int, pa
     if np.issubdtype(label.dtype, np.signedinteger):
         outside |= (label < 0) & (label != ignore_index)
     if outside.any():
-        values = np.unique(label[outside])
-        shown = ", ".join(str(v) for v in values[:20]) + (" ..." if values.size > 20 else "")
         raise ValueError(
             f"Label map {path} has values outside the class range [0, {num_classes}) (ignore index "
-            f"{ignore_index}): {shown} ({int(outside.sum())} pixels). Check the dataset's label conversion "
-            "(label_lut: raw ids -> train ids) and num_classes."
+            f"{ignore_index}): {_listed(np.unique(label[outside]))} ({int(outside.sum())} pixels). Check the "
+            "dataset's label conversion (label_lut: raw ids -> train ids) and num_classes."
         )
+
+
+def _listed(values: np.ndarray, limit: int = 20) -> str:
+    return ", ".join(str(v) for v in values[:limit]) + (" ..." if values.size > limit else "")
+
+
+def apply_label_lut(label: np.ndarray, lut: np.ndarray, path: str, label_map: str | None = None) -> np.ndarray:
+    """Map raw label values through ``lut``; fail naming ``path`` on values the table does not define.
+
+    A value is *undefined* when it is beyond the table (a 16-bit label file against a 256-entry
+    table) or its entry is negative (:data:`~dareg.datasets.cityscapes_labels.UNDEFINED`, set by
+    :func:`~dareg.datasets.cityscapes_labels.strict_lut` for the values outside the label map's
+    definition). Defined values, including those the map sends to the ignore index, pass.
+
+    Args:
+        label: Raw label values (``H x W``).
+        lut: The table: raw value -> train id (or ignore index), negative for undefined values.
+        path: The label file, for the message.
+        label_map: A description of the label map in use, for the message. Defaults to None.
+
+    Raises:
+        ValueError: Some values are undefined; the message names the file, the values, how many
+            pixels hold them, the label map, and what to check.
+    """
+    lut = np.asarray(lut)
+    mapped = lut[np.minimum(label, lut.size - 1)].astype(np.int16)
+    undefined = mapped < 0
+    if label.max(initial=0) >= lut.size:
+        undefined |= label >= lut.size
+    if undefined.any():
+        values = np.unique(label[undefined])
+        in_use = label_map or f"the dataset's label_lut ({lut.size} entries, {int((lut >= 0).sum())} defined)"
+        raise ValueError(
+            f"Label file {path} holds values that the label map does not define: {_listed(values)} "
+            f"({int(undefined.sum())} pixels). Label map in use: {in_use}. Check that the label files are the "
+            "kind the dataset expects (label_type / seg_suffix: raw ids, train ids or colours; a colour or "
+            "interpolated label image gives such values) and that they are not resized with interpolation. If "
+            "these values mean 'ignore' in your copy of the data, list them in the dataset's extra_ignore_ids."
+        )
+    return mapped.astype(np.uint8) if mapped.max(initial=0) <= 255 else mapped
 
 
 @TRANSFORMS.register_module()
@@ -65,13 +103,19 @@ class LoadImageFromFile:
 class LoadSegMap:
     """Read ``results["seg_path"]`` into ``results["gt_seg"]`` (``H x W`` uint8 train ids).
 
-    If the dataset put a 256-entry lookup table in ``results["label_lut"]`` (raw label id -> train
-    id, 255 for ignored), it is applied here.
+    If the dataset put a lookup table in ``results["label_lut"]`` (raw label value -> train id, 255
+    for ignored), it is applied here by :func:`apply_label_lut`, which fails on any value the table
+    does not define (beyond the table, or a negative entry: GTA5 and Cityscapes use strict tables,
+    see :func:`~dareg.datasets.cityscapes_labels.cityscapes_label_map`), naming the file, the
+    values and the label map (``results["label_map"]``). Values the map defines as void become 255
+    as before; a value it does not know at all means a wrong kind of label file, which would
+    otherwise train on "ignore" everywhere with a loss of 0.
 
-    With a class count (``num_classes`` here, or ``results["num_classes"]`` set by the dataset), the
-    train ids are checked after the lookup table: any value outside ``[0, num_classes)`` other than
-    ``ignore_index`` raises a ``ValueError`` naming the file and the values (a wrong label
-    conversion otherwise trains silently, or fails deep inside the loss with a CUDA assert).
+    With a class count (``num_classes`` here, or ``results["num_classes"]``, which dareg's datasets
+    set from their classes), the train ids are checked after the lookup table: any value outside
+    ``[0, num_classes)`` other than ``ignore_index`` raises a ``ValueError`` naming the file and the
+    values (a wrong label conversion otherwise trains silently, or fails deep inside the loss with
+    a CUDA assert).
 
     Args:
         num_classes: Number of classes; None takes ``results["num_classes"]`` and skips the check
@@ -92,9 +136,7 @@ class LoadSegMap:
         label = self.read_label(results["seg_path"])
         lut = results.get("label_lut")
         if lut is not None:
-            # ids beyond the table (16-bit label files) become ignore_index
-            lut = np.asarray(lut, dtype=np.uint8)
-            label = np.where(label < lut.size, lut[np.minimum(label, lut.size - 1)], self.ignore_index)
+            label = apply_label_lut(label, lut, results["seg_path"], results.get("label_map"))
         label = label.astype(np.uint8) if label.max(initial=0) <= 255 else label
         num_classes = self.num_classes if self.num_classes is not None else results.get("num_classes")
         if num_classes is not None:

@@ -3,6 +3,7 @@
 from dareg.engine.hooks.best_checkpoint_hook import BestCheckpointHook
 from dareg.engine.hooks.checkpoint_hook import CheckpointWriteError, SafeCheckpointHook
 from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError
+from dareg.engine.hooks.labelled_pixels_hook import LabelledPixelsHook, NoLabelledPixelsError
 from dareg.engine.hooks.log_history_hook import LogHistoryLimitHook
 from dareg.engine.hooks.memory_hooks import ActivationCheckpointHook, ChannelsLastHook
 from dareg.engine.hooks.preemption_hook import PreemptionHook, TrainingPreempted
@@ -21,7 +22,9 @@ __all__ = [
     "CheckpointMismatchError",
     "CheckpointWriteError",
     "FiniteLossHook",
+    "LabelledPixelsHook",
     "LogHistoryLimitHook",
+    "NoLabelledPixelsError",
     "NonFiniteLossError",
     "PreemptionHook",
     "RandomStateHook",

@@ -17,6 +17,11 @@ class CrossEntropyLoss(nn.Module):
     with ``N``). Labels equal to ``ignore_index`` do not count; a batch without any labelled pixel
     gives a zero loss that still back-propagates (instead of NaN).
 
+    In training (module in train mode, gradients on) the loss counts its calls with and without a
+    labelled pixel (``labelled_calls``, ``unlabelled_calls``);
+    :class:`~dareg.engine.hooks.LabelledPixelsHook` reads and resets them after every iteration and
+    stops a run whose supervised loss has seen no labelled pixel for many iterations in a row.
+
     Args:
         ignore_index: Label that is ignored. Defaults to 255 (Cityscapes / GTA5 "void").
         loss_weight: Multiplier of the loss. Defaults to 1.0.
@@ -32,9 +37,17 @@ class CrossEntropyLoss(nn.Module):
         super().__init__()
         self.ignore_index = ignore_index
         self.loss_weight = loss_weight
+        self.labelled_calls = 0
+        self.unlabelled_calls = 0
 
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         labels = labels.long()
-        if not (labels != self.ignore_index).any():
+        labelled = bool((labels != self.ignore_index).any())
+        if self.training and torch.is_grad_enabled():
+            if labelled:
+                self.labelled_calls += 1
+            else:
+                self.unlabelled_calls += 1
+        if not labelled:
             return logits.sum() * 0.0
         return self.loss_weight * F.cross_entropy(logits, labels, ignore_index=self.ignore_index)
