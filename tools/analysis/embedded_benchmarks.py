@@ -166,10 +166,10 @@ TABLES: list[Table] = [
             Row("adaptseg_synthetic", "AdaptSegNet", "configs/demo/adaptseg_synthetic.py", metric="mIoU"),
             Row(
                 "adaptseg_synthetic_no_adv",
-                "AdaptSegNet, lambda_adv = 0 (ablation)",
+                "AdaptSegNet, lambda_adv = 1e-12 (ablation)",
                 "configs/demo/adaptseg_synthetic.py",
                 "ablation",
-                options={"model.lambda_adv": (0.0, 0.0)},
+                options={"model.lambda_adv": (1e-12, 1e-12)},
                 metric="mIoU",
                 note="discriminators train, segmentor gets no adversarial gradient",
             ),
@@ -428,6 +428,8 @@ def bar_plot(table: Table, rows: list[MethodResult], path: Path) -> None:
     for role, style in (("source_only", ("#d62728", "source-only")), ("oracle", ("#2ca02c", "target oracle"))):
         if role in references:
             ax.axhline(references[role], color=style[0], linestyle="--", label=f"{style[1]} ({references[role]:.1f})")
+    values = [v for r in rows for v in r.per_seed.values()]
+    ax.set_ylim(max(0.0, min(values) - 10), min(100.0, max(values) + 5))
     ax.set_xticks(range(len(methods)))
     ax.set_xticklabels([r.name.replace(" (", "\n(").replace(": ", ":\n") for r in methods], fontsize=7)
     ax.set_ylabel(f"target {table.metric_label}, last checkpoint")
@@ -484,7 +486,7 @@ def report(results: dict, seeds: Sequence[int], out_dir: Path, command: str) -> 
     for table in TABLES:
         if not any((row.key, s) in results for row in table.rows for s in seeds):
             continue
-        lines += [f"### {table.title}", "", table.description, ""]
+        lines += [f"## {table.title}", "", table.description, ""]
         if table.key == "translation":
             lines.append(translation_table(table, results, seeds))
         else:
