@@ -104,3 +104,19 @@ def test_demo_configs_describe_the_same_segmentor():
     assert source_only.model.task_model == adapt.model.segmentor
     assert source_only.optim_wrapper.task_model == adapt.optim_wrapper.segmentor
     assert source_only.train_cfg == adapt.train_cfg
+
+
+def test_demo_oracle_trains_the_source_only_segmentor_on_labelled_target_scenes(tmp_path):
+    oracle = load_config(str(CONFIGS / "demo" / "oracle_synthetic.py"))
+    source_only = load_config(str(CONFIGS / "demo" / "source_only_synthetic.py"))
+    assert oracle.model == source_only.model and oracle.optim_wrapper == source_only.optim_wrapper
+    train_set = oracle.train_dataloader.dataset
+    assert train_set.source.domain == "target" and train_set.source.split == "train"
+    assert oracle.val_dataloader.dataset == source_only.val_dataloader.dataset  # the same target val scenes
+    assert source_only.model.task_model.backbone.norm_layer == "groupnorm"  # no running statistics to shift
+    apply_run_options(oracle, "oracle_synthetic.py", work_dir=str(tmp_path))
+    oracle.train_cfg.update(max_iters=2, val_interval=2)
+    oracle.val_dataloader.dataset["num_samples"] = 4
+    oracle.default_hooks.checkpoint = None
+    oracle.log_level = "WARNING"
+    assert train(oracle).iter == 2
