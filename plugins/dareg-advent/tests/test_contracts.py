@@ -35,6 +35,7 @@ def test_advent_contract_and_train_spec():
 
 
 def test_minent_demo_config_trains_and_resumes_exactly(tmp_path):
-    tiny = {"model.segmentor.backbone.model_name": "test_resnet"}  # timm's 0.4M-parameter ResNet
+    # timm's 0.4M-parameter ResNet; its 16-channel layers take BatchNorm (GroupNorm's 32 groups need 32+ channels)
+    tiny = {"model.segmentor.backbone.model_name": "test_resnet", "model.segmentor.backbone.norm_layer": "batchnorm"}
     result = smoke_run(CONFIG_DIR / "minent_synthetic.py", tmp_path, iters=2, batch_size=1, cfg_options=tiny)
     assert {"train/loss_ent", "train/loss_seg"} <= set(result["logged"])
