@@ -2,8 +2,10 @@
 
 ``python tools/analysis/validator_study.py WORK_DIR [WORK_DIR ...] [--metric accuracy] [--markdown OUT.md]``
 
-Each WORK_DIR is one run (one seed) trained with ``ValidatorValLoop``, or a folder of ``seed_*`` runs
-(what ``tools/analysis/multi_seed.py`` writes). Prints, per validator, the target metric of the
+Each WORK_DIR is one run (one seed) trained with ``ValidatorValLoop``, or one whose checkpoints
+``tools/analysis/score_checkpoints.py`` scored afterwards (its ``checkpoint_scores.json`` is
+preferred to the training log), or a folder of ``seed_*`` runs (what ``tools/analysis/multi_seed.py``
+writes). Prints, per validator, the target metric of the
 checkpoint it chose, the accuracy lost against the oracle choice and the Spearman rank correlation
 between its score and the target metric across checkpoints; see :mod:`dareg.analysis.model_selection`.
 """
@@ -15,6 +17,7 @@ import glob
 import os
 import sys
 
+from dareg.analysis.checkpoint_scores import read_checkpoint_scores
 from dareg.analysis.model_selection import study_selection
 from dareg.utils.seeds import pick_metric, read_evaluations
 
@@ -35,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", help="also write the table to this markdown file")
     args = parser.parse_args(argv)
     try:
-        runs = {path: read_evaluations(path) for path in expand(args.work_dirs)}
+        runs = {path: read_checkpoint_scores(path) or read_evaluations(path) for path in expand(args.work_dirs)}
         metric = pick_metric(next(iter(runs.values())), args.metric)
         study = study_selection(runs, metric)
     except (FileNotFoundError, KeyError, ValueError) as error:
