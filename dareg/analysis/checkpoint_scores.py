@@ -100,6 +100,7 @@ def score_checkpoints(
     with tempfile.TemporaryDirectory(prefix="dareg_scores_") as scratch:
         cfg.work_dir = scratch
         cfg.load_from, cfg.resume = None, False
+        cfg.log_level = "WARNING"  # the runner's set-up and per-checkpoint logs; the caller prints the scores
         cfg.visualizer = dict(type="Visualizer", vis_backends=[dict(type="LocalVisBackend")])
         runner = build_runner(cfg)
         for iteration, path in checkpoints:
