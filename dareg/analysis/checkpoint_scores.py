@@ -72,6 +72,7 @@ def score_checkpoints(
     run_dir: str | Path,
     validators: Sequence[dict] = DEFAULT_VALIDATORS,
     source_val: dict | None = None,
+    cfg_options: dict[str, Any] | None = None,
     write: bool = True,
 ) -> list[dict[str, Any]]:
     """Target metric and validator scores of every checkpoint in ``run_dir``.
@@ -82,6 +83,8 @@ def score_checkpoints(
         run_dir: The run's work directory.
         validators: Validator configs. Defaults to :data:`DEFAULT_VALIDATORS`.
         source_val: See :func:`validator_config`.
+        cfg_options: Overrides of a config file, as ``--cfg-options`` gives them (the run's model
+            options, e.g. a discriminator width the file no longer has). Defaults to None.
         write: Also write :data:`SCORES_FILE` into ``run_dir``. Defaults to True.
 
     Returns:
@@ -94,7 +97,12 @@ def score_checkpoints(
     from dareg.utils.config import load_config
 
     checkpoints = run_checkpoints(run_dir)
-    cfg = copy.deepcopy(config) if isinstance(config, Config) else load_config(str(config))
+    if isinstance(config, Config):
+        cfg = copy.deepcopy(config)
+        if cfg_options:
+            cfg.merge_from_dict(dict(cfg_options))
+    else:
+        cfg = load_config(str(config), dict(cfg_options or {}))
     cfg.val_cfg = validator_config(cfg, validators, source_val)
     evaluations = []
     with tempfile.TemporaryDirectory(prefix="dareg_scores_") as scratch:
