@@ -96,6 +96,10 @@ class IoUMetric(BaseMetric):
             dataset has them, else the class indices.
         prefix: Prefix of the metric names. Defaults to None.
         collect_device: Device used to gather results across processes. Defaults to ``"cpu"``.
+        show_confusion: Also log the row-normalised confusion matrix: for each ground-truth class,
+            the share (%) of its pixels predicted as each class; where a class's missing pixels
+            went. For example ``tools/test.py CONFIG CKPT --cfg-options test_evaluator.show_confusion=True``.
+            Defaults to False.
 
     Returns (of ``evaluate``): ``{"mIoU", "aAcc", "mAcc"}`` in percent.
     """
@@ -109,8 +113,10 @@ class IoUMetric(BaseMetric):
         class_names: Sequence[str] | None = None,
         prefix: str | None = None,
         collect_device: str = "cpu",
+        show_confusion: bool = False,
     ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
+        self.show_confusion = bool(show_confusion)
         if num_classes <= 0:
             raise ValueError(f"IoUMetric: num_classes must be positive, got {num_classes}")
         if class_names is not None and len(class_names) != num_classes:
@@ -143,7 +149,26 @@ class IoUMetric(BaseMetric):
         matrix = np.sum(np.stack(results), axis=0) if results else np.zeros((self.num_classes,) * 2)
         scores = segmentation_scores(matrix)
         print_log("\n" + self.format_table(scores), logger=MMLogger.get_current_instance())
+        if self.show_confusion:
+            print_log("\n" + self.format_confusion(matrix), logger=MMLogger.get_current_instance())
         return {key: round(100.0 * scores[key], 2) for key in ("mIoU", "aAcc", "mAcc")}
+
+    def format_confusion(self, matrix: np.ndarray) -> str:
+        """Rows: ground-truth classes; columns: the share (%) of the row's pixels predicted as each class."""
+        names = self.names()
+        matrix = np.asarray(matrix, dtype=np.float64)
+        totals = matrix.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shares = np.where(totals > 0, 100.0 * matrix / totals, np.nan)
+        width = max(12, *(len(name) for name in names))
+        columns = [name[:8] for name in names]
+        lines = [
+            "confusion (% of each ground-truth class's pixels, by predicted class):",
+            f"{'gt / pred':<{width}} | " + " ".join(f"{c:>8}" for c in columns),
+        ]
+        for name, row in zip(names, shares):
+            lines.append(f"{name:<{width}} | " + " ".join(f"{v:8.1f}" for v in row))
+        return "\n".join(lines)
 
     def format_table(self, scores: dict) -> str:
         """The per-class IoU and accuracy table (percent; ``nan`` for classes never seen)."""

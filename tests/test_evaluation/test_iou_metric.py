@@ -80,3 +80,20 @@ def test_bincount_matches_a_loop_on_random_maps():
         if g < 5:
             expected[g, p] += 1
     assert confusion_matrix(torch.from_numpy(pred), torch.from_numpy(gt), 5).numpy().tolist() == expected.tolist()
+
+
+def test_confusion_table_shows_where_each_class_goes(monkeypatch):
+    # gt 0 (road): 8 pixels as road, 2 as vegetation; gt 1 (vegetation): 1 right, 3 as building; gt 2 unseen
+    matrix = np.array([[8, 2, 0], [0, 1, 3], [0, 0, 0]])
+    metric = IoUMetric(num_classes=3, class_names=("road", "vegetation", "building"), show_confusion=True)
+    rows = metric.format_confusion(matrix).splitlines()[2:]
+    assert rows[0].split("|")[1].split() == ["80.0", "20.0", "0.0"]
+    assert rows[1].split("|")[1].split() == ["0.0", "25.0", "75.0"]
+    assert rows[2].split("|")[1].split() == ["nan", "nan", "nan"]
+    logged = []
+    monkeypatch.setattr("dareg.evaluation.iou_metric.print_log", lambda message, **kwargs: logged.append(message))
+    metric.compute_metrics([matrix])
+    assert any("confusion" in message and "75.0" in message for message in logged)
+    logged.clear()
+    IoUMetric(num_classes=3).compute_metrics([matrix])
+    assert not any("confusion" in message for message in logged)
