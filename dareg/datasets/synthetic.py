@@ -13,6 +13,11 @@ with their distance below the horizon. Only the appearance differs:
 * ``"target"`` (real-like): overcast grey sky, muted and colour-cast palette, reddish pavement,
   darker vegetation, vignetting and illumination gradients, stronger sensor noise and blur.
 
+``vegetation_layout`` chooses how roadside vegetation is placed. ``"facade"`` (the default) draws it
+into the same slots as building facades, so the label layout alone does not tell the two classes
+apart. ``"hedge"`` draws it as low hedges and trees along the sidewalk, below the facades' height,
+as in street photographs. Output-space adaptation (AdaptSegNet) relies on such layout cues.
+
 Labels use a documented 8-class subset of the Cityscapes label space, numbered ``0..7`` (see
 :data:`SYNTHETIC_CLASSES`; ``METAINFO["cityscapes_train_ids"]`` gives each class's Cityscapes train
 id), so a demo model needs only 8 outputs.
@@ -42,6 +47,8 @@ ROAD, SIDEWALK, BUILDING, POLE, VEGETATION, SKY, PERSON, CAR = range(len(SYNTHET
 SYNTHETIC_TO_CITYSCAPES: tuple[int, ...] = tuple(CITYSCAPES_CLASSES.index(name) for name in SYNTHETIC_CLASSES)
 
 DOMAINS = ("source", "target")
+#: How roadside vegetation is placed (see the module docstring).
+VEGETATION_LAYOUTS = ("facade", "hedge")
 SPLITS = ("train", "val")
 
 # Appearance of each domain (BGR colours on the 0..255 scale). ``*_colors`` are alternatives drawn
@@ -135,7 +142,10 @@ def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: int) 
 
 
 def render_street_scene(
-    rng: np.random.Generator, image_size: tuple[int, int] = (64, 128), domain: str = "source"
+    rng: np.random.Generator,
+    image_size: tuple[int, int] = (64, 128),
+    domain: str = "source",
+    vegetation_layout: str = "facade",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw one street scene.
 
@@ -143,12 +153,17 @@ def render_street_scene(
         rng: The generator every random choice is drawn from (geometry first, then appearance).
         image_size: ``(height, width)``.
         domain: ``"source"`` or ``"target"``: the appearance (the geometry distribution is shared).
+        vegetation_layout: ``"facade"`` (roadside vegetation in the facades' slots) or ``"hedge"``
+            (low hedges and trees along the sidewalk). Both draw the same random numbers, so a scene
+            differs between the two only in its roadside vegetation.
 
     Returns:
         A BGR ``H x W x 3`` uint8 image and an ``H x W`` uint8 label map (:data:`SYNTHETIC_CLASSES`).
     """
     if domain not in _APPEARANCE:
         raise ValueError(f"Unknown synthetic domain {domain!r}; choose one of {DOMAINS}")
+    if vegetation_layout not in VEGETATION_LAYOUTS:
+        raise ValueError(f"vegetation_layout must be one of {VEGETATION_LAYOUTS}, got {vegetation_layout!r}")
     look = _APPEARANCE[domain]
     height, width = int(image_size[0]), int(image_size[1])
     canvas = _Canvas(height, width)
@@ -214,6 +229,12 @@ def render_street_scene(
                         canvas.polygon(quad, None, window)
             else:
                 color = _jitter(rng, look["vegetation"], jit * 0.5)
+                if vegetation_layout == "hedge":
+                    # the same draw, mapped below the horizon: a hedge whose top meets the image edge
+                    # between 55% and 80% of the height (facades reach above the image top)
+                    low = (0.55 + 0.25 * (top_at_edge / height + 0.4) / 0.6) * height
+                    tops = [ground_y(x0, side, low), ground_y(x1, side, low)]
+                    top_at_edge = low
                 canvas.polygon([(x0, tops[0]), (x1, tops[1]), (x1, bottoms[1]), (x0, bottoms[0])], VEGETATION, color)
                 for _ in range(3):
                     cx = rng.uniform(min(x0, x1), max(x0, x1))
@@ -325,7 +346,12 @@ _CACHE: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
 
 
 def generate_street_scenes(
-    domain: str, split: str, num_samples: int, image_size: tuple[int, int], seed: int = 0
+    domain: str,
+    split: str,
+    num_samples: int,
+    image_size: tuple[int, int],
+    seed: int = 0,
+    vegetation_layout: str = "facade",
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """All ``(image, label)`` pairs of one domain and split, cached per process.
 
@@ -339,11 +365,13 @@ def generate_street_scenes(
     size = (int(image_size[0]), int(image_size[1]))
     if min(size) < 16:
         raise ValueError(f"SyntheticStreetDataset: image_size (height, width) must be at least 16, got {image_size}")
-    key = (domain, split, int(num_samples), size, int(seed))
+    key = (domain, split, int(num_samples), size, int(seed), vegetation_layout)
     if key not in _CACHE:
         domain_id, split_id = DOMAINS.index(domain), SPLITS.index(split)
         _CACHE[key] = [
-            render_street_scene(np.random.default_rng([int(seed), domain_id, split_id, index]), size, domain)
+            render_street_scene(
+                np.random.default_rng([int(seed), domain_id, split_id, index]), size, domain, vegetation_layout
+            )
             for index in range(int(num_samples))
         ]
     return _CACHE[key]
@@ -365,6 +393,8 @@ class SyntheticStreetDataset(BaseImageDataset):
         num_samples: Number of samples. Defaults to 200.
         image_size: ``(height, width)``. Defaults to ``(64, 128)``.
         seed: Seed of the scene generator. Defaults to 0.
+        vegetation_layout: ``"facade"`` or ``"hedge"`` (see the module docstring). Defaults to
+            ``"facade"``.
         pipeline: Transforms. Defaults to ``[dict(type="PackInputs")]``.
         **kwargs: Forwarded to :class:`~dareg.datasets.base.BaseImageDataset`.
 
@@ -390,9 +420,16 @@ class SyntheticStreetDataset(BaseImageDataset):
         num_samples: int = 200,
         image_size: Sequence[int] = (64, 128),
         seed: int = 0,
+        vegetation_layout: str = "facade",
         pipeline: list | None = None,
         **kwargs: Any,
     ) -> None:
+        if vegetation_layout not in VEGETATION_LAYOUTS:
+            raise ValueError(
+                f"SyntheticStreetDataset: vegetation_layout must be one of {VEGETATION_LAYOUTS}, "
+                f"got {vegetation_layout!r}"
+            )
+        self.vegetation_layout = vegetation_layout
         if domain not in DOMAINS:
             raise ValueError(f"SyntheticStreetDataset: domain must be one of {DOMAINS}, got {domain!r}")
         if split not in SPLITS:
@@ -406,7 +443,9 @@ class SyntheticStreetDataset(BaseImageDataset):
         super().__init__(pipeline=[dict(type="PackInputs")] if pipeline is None else pipeline, **kwargs)
 
     def load_data_list(self) -> list[dict]:
-        samples = generate_street_scenes(self.domain, self.split, self.num_samples, self.image_size, self.seed)
+        samples = generate_street_scenes(
+            self.domain, self.split, self.num_samples, self.image_size, self.seed, self.vegetation_layout
+        )
         return [
             dict(img=image, gt_seg=label, ori_shape=image.shape[:2], img_shape=image.shape[:2], domain=self.domain)
             for image, label in samples

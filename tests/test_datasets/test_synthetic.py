@@ -122,3 +122,30 @@ def test_base_config_builds_pair_and_val_datasets():
     assert cfg.val_evaluator.num_classes == len(SYNTHETIC_CLASSES)
     assert tuple(cfg.val_evaluator.class_names) == SYNTHETIC_CLASSES
     assert (cfg.val_cfg.type, cfg.test_cfg.type) == ("ValLoop", "TestLoop")  # a Runner needs them with test_*
+
+
+def test_hedges_change_only_roadside_vegetation_and_keep_it_below_the_facades():
+    facade = generate_street_scenes("source", "train", 40, SIZE, seed=0)
+    hedge = generate_street_scenes("source", "train", 40, SIZE, seed=0, vegetation_layout="hedge")
+    vegetation, building = SYNTHETIC_CLASSES.index("vegetation"), SYNTHETIC_CLASSES.index("building")
+    changed = 0
+    for (_, before), (_, after) in zip(facade, hedge):
+        moved = before != after
+        # a pixel changes only where the facade layout had vegetation (the hedge is lower) or where the
+        # hedge now is; scenes without roadside vegetation are identical
+        assert ((before[moved] == vegetation) | (after[moved] == vegetation)).all()
+        changed += moved.any()
+    assert 0 < changed < len(facade)
+    rows = np.arange(SIZE[0])[None, :, None]
+
+    def mean_row(samples, cls):
+        masks = np.stack([seg == cls for _, seg in samples])
+        return (rows * masks).sum() / masks.sum()
+
+    # hedge vegetation sits lower in the image than facade vegetation, and lower than the buildings
+    assert mean_row(hedge, vegetation) > mean_row(facade, vegetation) + 1
+    assert mean_row(hedge, vegetation) > mean_row(hedge, building) + 1
+    with pytest.raises(ValueError, match="vegetation_layout must be one of"):
+        SyntheticStreetDataset(vegetation_layout="forest")
+    dataset = SyntheticStreetDataset(num_samples=2, image_size=SIZE, vegetation_layout="hedge")
+    assert np.array_equal(dataset[0]["data_samples"]["gt_seg"].numpy(), hedge[0][1])
