@@ -2,7 +2,8 @@
 
 Training: ``python tools/benchmark.py CONFIG [--warmup 2] [--iters 10] [--baseline] [--amp]
 [--synthetic [--input-size H W]] [--batch-size N] [--cfg-options ...]``.
-Data pipeline: ``python tools/benchmark.py --data [--images 8] [--repeats 3]``.
+Data pipeline: ``python tools/benchmark.py --data [--images 8] [--repeats 3] [--step-time S ...]
+[--headroom 1.5] [--data-dir DIR]``: images/s per worker and the workers one GPU needs.
 See ``docs/results/benchmark.md`` for what is measured and the numbers.
 """
 
@@ -14,6 +15,8 @@ import os
 import sys
 
 from mmengine.config import DictAction
+
+from dareg.utils.data_benchmark_report import add_data_arguments, run_data_benchmark
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,9 +43,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config keys")
-    parser.add_argument("--data", action="store_true", help="benchmark the data pipeline instead")
-    parser.add_argument("--images", type=int, default=8, help="--data: images per dataset")
-    parser.add_argument("--repeats", type=int, default=3, help="--data: passes over the images")
+    add_data_arguments(parser)
     parser.add_argument("--only", choices=["framework", "baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.data and not args.config:
@@ -60,14 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.flush_denormal:
             torch.set_flush_denormal(True)
     if args.data:
-        from dareg.utils.data_benchmark import benchmark_data, format_data_results
-
-        results = benchmark_data(count=args.images, repeats=args.repeats)
-        print(format_data_results(results))
-        if args.json:
-            with open(args.json, "w") as handle:
-                json.dump([vars(r) for r in results], handle, indent=2)
-        return 0
+        return run_data_benchmark(args)
 
     from dareg.benchmark import benchmark_training, run_memory_child
     from dareg.utils.config import load_config

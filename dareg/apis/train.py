@@ -14,6 +14,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from dareg.utils.config import ConfigError, check_config_types
+from dareg.utils.dataloader_options import fit_dataloader_options
 
 MULTI_OPTIM_CONSTRUCTOR = "MultiOptimWrapperConstructor"
 
@@ -159,6 +160,7 @@ def build_runner(cfg: Config) -> Runner:
     check_arguments_and_spans(cfg)
     check_work_dir(cfg)
     resolve_resume(cfg)
+    fit_dataloader_options(cfg)  # no pin_memory without a GPU, no persistent_workers without workers
     if cfg.get("launcher", "none") != "none":
         from dareg.engine.model_wrappers import prepare_distributed
 

@@ -136,14 +136,20 @@ def test_synthetic_batches_follow_the_config(toy_config_file, tmp_path):
     assert loader["batch_size"] == 2 and len(notes) == 2
 
 
-def test_data_benchmark_times_both_pipelines_on_tiny_images():
-    from dareg.utils.data_benchmark import benchmark_data, format_data_results
+def test_data_benchmark_reports_rates_and_workers_on_small_images(tmp_path, monkeypatch, capsys):
+    from dareg.utils import data_benchmark
 
-    shapes = (("GTA5", (96, 64), (48, 32), True), ("Cityscapes", (96, 48), (48, 24), False))
-    results = benchmark_data(count=2, repeats=1, shapes=shapes)
-    assert [r.dataset for r in results] == ["GTA5", "Cityscapes"]
-    assert all(len(r.dareg) == 2 and len(r.pil) == 2 and len(r.pil_uint8) == 2 for r in results)
-    assert "PIL uint8" in format_data_results(results)
+    shapes = (("GTA5", (96, 52), (64, 36), True, "png"), ("Cityscapes", (128, 64), (64, 32), False, "png"))
+    monkeypatch.setattr(data_benchmark, "DATASET_SHAPES", shapes)  # the real sizes take minutes
+    out = tmp_path / "data.json"
+    argv = ["--data", "--images", "2", "--repeats", "1", "--step-time", "0.5", "0.01", "--json", str(out)]
+    assert load_tool("benchmark.py").main([*argv, "--data-dir", str(tmp_path / "images")]) == 0
+    printed = capsys.readouterr().out
+    assert "PIL ref" in printed and "Data-loader workers per GPU for AdaptSegNet (1 GTA5 + 1 Cityscapes" in printed
+    assert [line.split()[0] for line in printed.splitlines()[-2:]] == ["0.5", "0.01"]
+    report = json.loads(out.read_text())
+    assert [r["dataset"] for r in report] == ["GTA5", "Cityscapes"]
+    assert len(report[1]["cpu"]["dareg"]) == len(report[1]["wall"]["pil"]) == 2
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux only: ru_maxrss survives fork + exec there")

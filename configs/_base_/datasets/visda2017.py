@@ -8,7 +8,7 @@ _base_ = ["./image_classification.py"]
 data_root = "data/visda2017"
 num_classes = 12
 visda_train_pipeline = [
-    dict(type="LoadImageFromFile"),
+    dict(type="LoadImageFromFile", min_size=(256, 256)),
     dict(type="Resize", scale=(256, 256), antialias=True),
     dict(type="CenterCrop", size=224),
     dict(type="RandomFlip", prob=0.5),

@@ -22,9 +22,23 @@ def get_rng(results: dict) -> np.random.Generator:
 SEG_SIZE_KEPT = "seg_size_kept"
 
 
-def label_size_mismatch(results: dict) -> str | None:
-    """The first label map whose size differs from the image's, described with both files, or None."""
-    image_size = tuple(results["img"].shape[:2])
+def file_image_size(results: dict) -> tuple[int, int]:
+    """The image's ``(height, width)`` in its file: ``ori_shape`` if it was decoded reduced, else its size.
+
+    ``LoadImageFromFile(min_size=...)`` may decode an image at 1/2, 1/4 or 1/8 of its size (label
+    maps are never reduced); ``Resize`` compares label maps with this size, not the decoded one.
+    """
+    if results.get("decode_reduction", 1) > 1:
+        return tuple(int(v) for v in results["ori_shape"][:2])
+    return tuple(results["img"].shape[:2])
+
+
+def label_size_mismatch(results: dict, image_size: tuple[int, int] | None = None) -> str | None:
+    """The first label map whose size differs from the image's, described with both files, or None.
+
+    ``image_size`` replaces the image's current size (``Resize`` passes :func:`file_image_size`).
+    """
+    image_size = tuple(results["img"].shape[:2]) if image_size is None else tuple(image_size)
     for key in SEG_KEYS:
         if key in results and tuple(results[key].shape[:2]) != image_size:
             label_size = tuple(results[key].shape[:2])
@@ -36,18 +50,19 @@ def label_size_mismatch(results: dict) -> str | None:
     return None
 
 
-def check_label_size(results: dict, step: str, consequence: str) -> None:
+def check_label_size(results: dict, step: str, consequence: str, image_size: tuple[int, int] | None = None) -> None:
     """Fail, naming both files, if a label map's size differs from the image's.
 
     Args:
         results: The sample.
         step: The transform that needs them aligned, for the message.
         consequence: What would go wrong, for the message.
+        image_size: The size to compare with instead of the image's current one. Defaults to None.
 
     Raises:
         ValueError: The sizes differ.
     """
-    mismatch = label_size_mismatch(results)
+    mismatch = label_size_mismatch(results, image_size)
     if mismatch is not None:
         raise ValueError(
             f"{step}: {mismatch}; {consequence}. Check that the label belongs to the image (same name, same "

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from dareg.datasets.transforms.common import SEG_KEYS, SEG_SIZE_KEPT, check_label_size, get_rng, label_size_mismatch
+from dareg.datasets.transforms.common import (
+    SEG_KEYS,
+    SEG_SIZE_KEPT,
+    check_label_size,
+    file_image_size,
+    get_rng,
+    label_size_mismatch,
+)
 from dareg.registry import TRANSFORMS
 
 INTERPOLATIONS = {
@@ -71,6 +78,11 @@ class Resize:
             logits upsampled to the label). Defaults to False.
         antialias: Shrink the image with area averaging, as PIL (torchvision's ImageNet
             pipelines) does; see :func:`resize_image`. Defaults to False.
+
+    After ``LoadImageFromFile(min_size=...)`` decoded the image at a reduced size, label maps are
+    compared with, and ``keep_ratio`` sizes computed from, the file's size (``ori_shape``), so the
+    output has the size, and the labels the values, of a full decode; put the ``Resize`` directly
+    after the loaders then. An image already at the target size is left as it is (no copy).
     """
 
     def __init__(
@@ -95,25 +107,28 @@ class Resize:
         return max(1, round(width * ratio)), max(1, round(height * ratio))
 
     def __call__(self, results: dict) -> dict:
+        file_size = file_image_size(results)  # labels match the file, also when the image was decoded reduced
         if self.keep_seg:
             check_label_size(
                 results,
                 "Resize(keep_seg=True)",
                 "the prediction, upsampled to the label size, would be scored against labels of other pixels",
+                file_size,
             )
             results[SEG_SIZE_KEPT] = True
         else:
-            mismatch = label_size_mismatch(results)
+            mismatch = label_size_mismatch(results, file_size)
             if mismatch is not None:
-                width, height = self.target_size(*results["img"].shape[:2])
+                width, height = self.target_size(*file_size)
                 warnings.warn(f"Resize: {mismatch}; both are resized to {height}x{width}.", stacklevel=2)
+        size = self.target_size(*file_size)  # keep_ratio: the size a full decode would get
         height, width = results["img"].shape[:2]
-        size = self.target_size(height, width)
-        results["img"] = resize_image(results["img"], size, self.interpolation, self.antialias)
+        if size != (width, height):  # cv2.resize to the same size would only copy
+            results["img"] = resize_image(results["img"], size, self.interpolation, self.antialias)
         results["img_shape"] = results["img"].shape[:2]
         if not self.keep_seg:
             for key in SEG_KEYS:
-                if key in results:
+                if key in results and tuple(results[key].shape[1::-1]) != size:
                     results[key] = cv2.resize(results[key], size, interpolation=cv2.INTER_NEAREST)
         return results
 

@@ -3,25 +3,50 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
+from dareg.datasets.transforms.reduced_decode import REDUCED_FLAGS, decode_reduced, file_shape, reduction_factor
 from dareg.registry import TRANSFORMS
 
 
 def read_image(path: str, flag: int = cv2.IMREAD_COLOR) -> np.ndarray:
     """Read an image with OpenCV, failing with the file's name when it is missing or unreadable."""
+    return read_image_reduced(path, flag)[0]
+
+
+def read_image_reduced(
+    path: str, flag: int = cv2.IMREAD_COLOR, min_size: Sequence[int] | None = None
+) -> tuple[np.ndarray, tuple[int, int], int]:
+    """Read an image, at 1/2, 1/4 or 1/8 of its size when that keeps it at least ``min_size``.
+
+    See :mod:`~dareg.datasets.transforms.reduced_decode` for which files are reduced while decoding.
+
+    Args:
+        path: The image file.
+        flag: ``cv2.IMREAD_COLOR`` or ``cv2.IMREAD_GRAYSCALE`` (others are never reduced).
+        min_size: ``(width, height)`` the image must keep; None decodes at full size.
+
+    Returns:
+        The image, the file's ``(height, width)``, and the reduction factor (1: full size).
+    """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Image file not found: {path}")
     data = np.fromfile(path, dtype=np.uint8)
+    header = file_shape(path) if min_size is not None and flag in REDUCED_FLAGS and data.size else None
     try:
+        if header is not None and (factor := reduction_factor(header[0], header[1], min_size)) > 1:
+            image = decode_reduced(data, flag, factor, header[1])
+            if image is not None:
+                return image, header[1], factor
         image = cv2.imdecode(data, flag) if data.size else None
     except cv2.error as error:  # OpenCV asserts instead of returning None on some broken inputs
         raise ValueError(f"Cannot decode image file {path}: {error}") from error
     if image is None:
         raise ValueError(f"Cannot decode image file {path}: it is empty, truncated or not an image.")
-    return image
+    return image, image.shape[:2], 1
 
 
 def check_label_range(label: np.ndarray, num_classes: int, ignore_index: int, path: str) -> None:
@@ -81,21 +106,40 @@ def apply_label_lut(label: np.ndarray, lut: np.ndarray, path: str, label_map: st
 class LoadImageFromFile:
     """Read ``results["img_path"]`` into ``results["img"]`` (BGR ``H x W x 3`` or grey ``H x W``, uint8).
 
+    With ``min_size`` the image is decoded at 1/2, 1/4 or 1/8 of its size when it stays at least
+    ``min_size``: JPEGs whenever that holds (libjpeg decodes them at the smaller scale, about twice
+    as fast at 1/2), other formats (PNG) only when the file is exactly 2, 4 or 8 times ``min_size``
+    (OpenCV decodes those at full size and averages 2x2 blocks, which equals an area resize). Use it
+    in front of a ``Resize`` to a fixed ``scale`` no larger than ``min_size``; the result differs
+    from decoding at full size by the JPEG's scaled decode (see ``docs/results/benchmark.md``), and
+    by nothing for a PNG followed by ``Resize(interpolation="area")``. Label maps are never read
+    this way: they keep their size, and ``Resize`` brings them to the training size with nearest
+    neighbour from the file's size, as without ``min_size``.
+
+    Sets ``img``, ``img_shape`` (the decoded size), ``ori_shape`` (the file's size, also when
+    reduced) and ``decode_reduction`` (the factor, 1 at full size).
+
     Args:
         color_type: ``"color"`` (BGR, as cv2 reads it) or ``"grayscale"``. Defaults to ``"color"``.
+        min_size: ``(width, height)``, OpenCV's order as ``Resize``'s ``scale``: decode at a
+            reduced size that is at least this. Defaults to None (always full size).
     """
 
-    def __init__(self, color_type: str = "color") -> None:
+    def __init__(self, color_type: str = "color", min_size: Sequence[int] | None = None) -> None:
         flags = {"color": cv2.IMREAD_COLOR, "grayscale": cv2.IMREAD_GRAYSCALE}
         if color_type not in flags:
             raise ValueError(f"LoadImageFromFile: color_type must be one of {sorted(flags)}, got {color_type!r}")
         self.flag = flags[color_type]
+        if min_size is not None and (len(min_size) != 2 or min(int(v) for v in min_size) < 1):
+            raise ValueError(f"LoadImageFromFile: min_size must be (width, height) >= 1, got {min_size!r}")
+        self.min_size = None if min_size is None else (int(min_size[0]), int(min_size[1]))
 
     def __call__(self, results: dict) -> dict:
-        image = read_image(results["img_path"], self.flag)
+        image, file_size, factor = read_image_reduced(results["img_path"], self.flag, self.min_size)
         results["img"] = image
-        results["ori_shape"] = image.shape[:2]
+        results["ori_shape"] = tuple(file_size)
         results["img_shape"] = image.shape[:2]
+        results["decode_reduction"] = factor
         return results
 
 
