@@ -121,3 +121,19 @@ def test_demo_oracle_trains_the_source_only_segmentor_on_labelled_target_scenes(
     oracle.default_hooks.checkpoint = None
     oracle.log_level = "WARNING"
     assert train(oracle).iter == 2
+
+
+def test_hedge_demo_is_the_demo_on_hedge_scenes_and_trains(tmp_path):
+    hedge = load_config(str(CONFIGS / "demo" / "adaptseg_synthetic_hedge.py"))
+    adapt = load_config(str(CONFIGS / "demo" / "adaptseg_synthetic.py"))
+    assert hedge.model == adapt.model and hedge.optim_wrapper == adapt.optim_wrapper
+    pair = hedge.train_dataloader.dataset
+    for dataset in (pair.source, pair.target, hedge.val_dataloader.dataset, hedge.test_dataloader.dataset):
+        assert dataset.vegetation_layout == "hedge"
+    assert pair.target.domain == "target" and hedge.test_dataloader.dataset.split == "val"
+    apply_run_options(hedge, "adaptseg_synthetic_hedge.py", work_dir=str(tmp_path))
+    hedge.train_cfg.update(max_iters=2, val_interval=2)
+    hedge.val_dataloader.dataset["num_samples"] = 4
+    hedge.default_hooks.checkpoint = None
+    hedge.log_level = "WARNING"
+    assert train(hedge).iter == 2
