@@ -41,7 +41,14 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 # results/embedded/ holds the generated tables that docs/results/embedded_benchmarks.md includes
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**/README.md", "results/embedded/*.md", "results/validators/*.md"]
+exclude_patterns = [
+    "_build",
+    "Thumbs.db",
+    ".DS_Store",
+    "**/README.md",
+    "results/embedded/*.md",  # included by their results pages
+    "results/validators/*.md",
+]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
 html_theme = "furo"
