@@ -1,7 +1,9 @@
 """Benchmark training speed and memory of a config, or the data pipeline.
 
-Training: ``python tools/benchmark.py CONFIG [--warmup 2] [--iters 10] [--baseline] [--amp]
+Training: ``python tools/benchmark.py CONFIG [--warmup 2] [--iters 10] [--baseline] [--amp] [--compile]
 [--synthetic [--input-size H W]] [--batch-size N] [--cfg-options ...]``.
+``--compile`` (or a ``compile`` key in the config, whose options it then uses) trains eager and then
+compiled, and reports both side by side.
 Data pipeline: ``python tools/benchmark.py --data [--images 8] [--repeats 3] [--step-time S ...]
 [--headroom 1.5] [--data-dir DIR]``: images/s per worker and the workers one GPU needs.
 See ``docs/results/benchmark.md`` for what is measured and the numbers.
@@ -26,6 +28,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--iters", type=int, default=10, help="timed iterations")
     parser.add_argument("--baseline", action="store_true", help="also time a plain PyTorch loop, interleaved")
     parser.add_argument("--amp", action="store_true", help="mixed precision (bf16 on CPU, fp16 on CUDA)")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="also train with the networks compiled (torch.compile; the config's compile options if it has "
+        "them), after the eager run, and compare",
+    )
     parser.add_argument("--synthetic", action="store_true", help="random in-memory batches of the config's sizes")
     parser.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"), help="size of synthetic images")
     parser.add_argument("--batch-size", type=int, help="per-domain batch size")
@@ -44,7 +52,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config keys")
     add_data_arguments(parser)
-    parser.add_argument("--only", choices=["framework", "baseline"], help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["framework", "baseline", "compiled"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.data and not args.config:
         parser.error("give a CONFIG, or --data for the data-pipeline benchmark")
@@ -64,9 +72,16 @@ def main(argv: list[str] | None = None) -> int:
         return run_data_benchmark(args)
 
     from dareg.benchmark import benchmark_training, run_memory_child
-    from dareg.utils.config import load_config
+    from dareg.engine.compilation import CompileOptions, parse_compile_option
+    from dareg.utils.config import USER_ERRORS, load_config
 
-    cfg = load_config(args.config, args.cfg_options)
+    try:
+        cfg = load_config(args.config, args.cfg_options)
+        compile_options = parse_compile_option(cfg.pop("compile", None))
+    except USER_ERRORS as error:
+        raise SystemExit(f"error: {error}") from error
+    if args.compile and compile_options is None:
+        compile_options = CompileOptions()
     hooks = list(cfg.get("custom_hooks") or [])
     if args.channels_last:
         hooks.append(dict(type="ChannelsLastHook"))
@@ -75,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg.custom_hooks = hooks
     options = dict(amp=args.amp, synthetic=args.synthetic, input_size=args.input_size, batch_size=args.batch_size)
     if args.only:
-        peak = run_memory_child(cfg, args.only, args.warmup, args.iters, **options)
+        peak = run_memory_child(cfg, args.only, args.warmup, args.iters, compile=compile_options, **options)
         print("DAREG_BENCHMARK_PEAK " + json.dumps(peak))
         return 0
     child_args = [sys.executable, os.path.abspath(__file__), *(argv if argv is not None else sys.argv[1:])]
@@ -87,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         memory=not args.no_memory,
         child_args=child_args,
         time_each_hook=args.hook_costs,
+        compile=compile_options,
         **options,
     )
     print(report.format())

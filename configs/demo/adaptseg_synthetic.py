@@ -1,6 +1,7 @@
 # Embedded demo: AdaptSegNet (multi-level output-space adaptation) on synthetic street scenes,
 # "source" (game-like) -> "target" (real-like), 8 classes at 64x128, no download.
 #   python tools/train.py configs/demo/adaptseg_synthetic.py
+# --compile does not pay off on a CPU: steps 13-43% longer compiled (docs/results/compile.md); leave it off.
 # About 2-3 minutes on 2 CPU cores, evaluating target-val mIoU at iterations 250 and 500.
 # Compare with configs/demo/source_only_synthetic.py (same network, data and schedule) and
 # configs/demo/oracle_synthetic.py (trained on labelled target scenes); numbers over 3 seeds, with the

@@ -53,6 +53,7 @@ def apply_run_options(
     resume: str | bool | None = None,
     amp: bool = False,
     launcher: str = "none",
+    compile: bool = False,
 ) -> Config:
     """Apply the command-line options every dareg tool shares, as mmseg's tools do.
 
@@ -64,6 +65,8 @@ def apply_run_options(
             path resumes from that checkpoint, None does not resume.
         amp: Train with mixed precision.
         launcher: ``"none"``, ``"pytorch"`` or ``"slurm"``.
+        compile: Compile the algorithm's networks (``cfg.compile = True``; options the config
+            already gives in a ``compile`` dict are kept).
     """
     if work_dir is not None:
         cfg.work_dir = work_dir
@@ -79,6 +82,8 @@ def apply_run_options(
         cfg.load_from = resume
     if amp:
         enable_amp(cfg)
+    if compile and not cfg.get("compile"):
+        cfg.compile = True
     cfg.launcher = launcher
     return cfg
 
@@ -137,6 +142,25 @@ def explained_constructor_errors(cfg: Config) -> Iterator[None]:
         raise ConfigError(message) from error
 
 
+def compile_key_to_hook(cfg: Config) -> None:
+    """Turn the top-level ``compile`` key into a :class:`~dareg.engine.hooks.CompileHook` (validated now).
+
+    mmengine's Runner reads the same key and compiles ``train_step`` with it; dareg compiles the
+    algorithm's networks instead (:mod:`dareg.engine.compilation`), so the key leaves the config
+    and the hook that does it joins ``custom_hooks`` (the dumped config shows the hook).
+
+    Raises:
+        ConfigError: The value is not True, False, None or a dict of valid options (names the key).
+    """
+    from dareg.engine.compilation import parse_compile_option
+
+    if "compile" not in cfg:
+        return
+    options = parse_compile_option(cfg.pop("compile"))
+    if options is not None:
+        cfg.custom_hooks = [*(cfg.get("custom_hooks") or []), dict(type="CompileHook", **options.to_config())]
+
+
 def resolve_resume(cfg: Config) -> None:
     """Turn ``resume=True`` without a path into the newest *intact* checkpoint of the work directory.
 
@@ -156,6 +180,7 @@ def build_runner(cfg: Config) -> Runner:
     import dareg.engine  # noqa: F401  (atomic checkpoint backend, safe globals for torch.load)
 
     check_config_types(cfg)
+    compile_key_to_hook(cfg)
     drop_disabled_default_hooks(cfg)
     check_arguments_and_spans(cfg)
     check_work_dir(cfg)

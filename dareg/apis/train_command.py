@@ -8,7 +8,7 @@ from dareg.utils.config import USER_ERRORS, CfgOptionsAction, load_config
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Add the options of a training run (config, work dir, resume, AMP, overrides, launcher)."""
+    """Add the options of a training run (config, work dir, resume, AMP, compile, overrides, launcher)."""
     parser.add_argument(
         "config", help="path of the config file, or an installed config: dareg::demo/source_only_digits.py"
     )
@@ -21,6 +21,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
         help="resume from CKPT, or from the latest checkpoint of the work directory if no path is given",
     )
     parser.add_argument("--amp", action="store_true", help="train with automatic mixed precision")
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="torch.compile each network of the algorithm in place (config key `compile`; checkpoint keys unchanged)",
+    )
     parser.add_argument(
         "--cfg-options",
         nargs="+",
@@ -44,7 +49,7 @@ def run_train(args: argparse.Namespace) -> None:
 
     try:
         cfg = load_config(args.config, args.cfg_options)
-        apply_run_options(cfg, args.config, args.work_dir, args.resume, args.amp, args.launcher)
+        apply_run_options(cfg, args.config, args.work_dir, args.resume, args.amp, args.launcher, args.compile)
         train(cfg)
     except (*USER_ERRORS, CorruptCheckpointError, CheckpointWriteError) as error:
         cause = f"\n  caused by: {type(error.__cause__).__name__}: {error.__cause__}" if error.__cause__ else ""

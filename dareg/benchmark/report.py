@@ -96,6 +96,9 @@ class BenchmarkReport:
     overhead_ratio_cpu: dict[str, float] = field(default_factory=dict)
     memory: dict[str, Any] = field(default_factory=dict)
     hook_costs: dict[str, float] = field(default_factory=dict)
+    checks: dict[str, Any] = field(default_factory=dict)
+    compile: dict[str, Any] = field(default_factory=dict)
+    memory_in_run: dict[str, Any] = field(default_factory=dict)
 
     def format(self) -> str:
         """A human-readable table."""
@@ -140,6 +143,10 @@ class BenchmarkReport:
                         f"{'':<22}by order: framework first {100 * (r['framework_first'] - 1):+.2f}%, "
                         f"baseline first {100 * (r['baseline_first'] - 1):+.2f}%\n"
                     )
+        text += format_compile(self.compile, row)
+        text += format_checks("checks", self.checks)
+        if self.compile.get("checks"):
+            text += format_checks("checks (compiled)", self.compile["checks"])
         if self.hook_costs:
             total = self.hook_costs["total"]
             share = f" ({100 * total / self.step['median']:.2g}% of the step)" if self.step else ""
@@ -147,6 +154,10 @@ class BenchmarkReport:
             for name, cost in self.hook_costs.items():
                 if name != "total" and cost >= 1e-6:
                     text += f"  {name:<48}{cost * 1e6:10.1f}\n"
+        if self.memory_in_run:
+            m = self.memory_in_run
+            text += f"peak memory ({m['kind']}): framework {m['framework'] / 2**20:.1f} MiB"
+            text += f", compiled {m['compiled'] / 2**20:.1f} MiB\n" if "compiled" in m else "\n"
         if self.memory:
             m = self.memory
             text += f"peak memory ({m['kind']}): framework {m['framework'] / 2**20:.1f} MiB"
@@ -154,5 +165,35 @@ class BenchmarkReport:
                 text += (
                     f", baseline {m['baseline'] / 2**20:.1f} MiB ({100 * (m['framework'] / m['baseline'] - 1):+.2f}%)"
                 )
+            if "compiled" in m:
+                text += (
+                    f", compiled {m['compiled'] / 2**20:.1f} MiB ({100 * (m['compiled'] / m['framework'] - 1):+.2f}% "
+                    "vs eager)"
+                )
             text += "\n"
         return text
+
+
+def format_compile(compiled: dict[str, Any], row: Any) -> str:
+    """The compiled run's lines of the report (empty without ``--compile``)."""
+    if not compiled:
+        return ""
+    text = row(f"compiled step ({compiled['options']['backend']})", compiled["step"])
+    text += row("  (CPU time)", compiled["step_cpu"], images=False)
+    return text + (
+        f"compiled / eager: {compiled['ratio']:.3f} wall ({100 * (compiled['ratio'] - 1):+.1f}%), "
+        f"{compiled['ratio_cpu']:.3f} CPU; compile time {compiled['compile_time']:.1f} s (warm-up beyond eager's); "
+        f"{compiled['graphs']} graphs, {compiled['graph_breaks']} graph breaks\n"
+    )
+
+
+def format_checks(label: str, checks: dict[str, Any]) -> str:
+    """One line: losses finite?, optimizer steps and the share of each optimizer's weights that moved."""
+    if not checks:
+        return ""
+    losses = "losses finite" if checks["losses_finite"] else f"NON-FINITE losses {checks['nonfinite']}"
+    moved = ", ".join(
+        f"{name} {checks['steps'][name]} steps, {100 * share:.0f}% moved" for name, share in checks["moved"].items()
+    )
+    verdict = "ok" if checks["passed"] else "FAILED"
+    return f"{label}: {verdict}: {losses}; {moved}\n"

@@ -23,6 +23,13 @@ each order separately. With ``hook_costs=True`` every hook's ``before_train_iter
 per iteration. Peak memory is measured in two fresh processes (the
 framework alone, the baseline alone), because a process's peak cannot be split between two loops
 that share it: ``torch.cuda.max_memory_allocated`` on CUDA, the peak resident set size on CPU.
+
+With ``compile`` (``tools/benchmark.py --compile``) the same config trains twice in one call, eager
+first and then with its networks compiled (:mod:`dareg.engine.compilation`), each through a fresh
+Runner; the report puts the compiled step beside the eager one, with their ratio, the compile time
+(how much longer the compiled run's warm-up iterations took than the eager run's), the number of
+graphs TorchDynamo compiled and broke, and a third memory run. Every run is watched by
+:class:`~dareg.benchmark.checks.TrainingChecksHook` (finite losses, weights that moved).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -46,8 +54,11 @@ from mmengine.model import is_model_wrapper
 
 from dareg.apis.train import apply_run_options, build_runner
 from dareg.benchmark.baselines import BASELINES, PlainLoop
+from dareg.benchmark.checks import TrainingChecksHook
+from dareg.benchmark.compiled import compile_summary, dynamo_counts, reset_dynamo
 from dareg.benchmark.report import BenchmarkReport, hook_costs, overhead, summarize
 from dareg.benchmark.synthetic import synthetic_train_dataloader
+from dareg.engine.compilation import CompileOptions
 
 # --- configuration of a benchmark run ---------------------------------------------------------------
 
@@ -60,11 +71,21 @@ def benchmark_config(
     synthetic: bool = False,
     input_size: Sequence[int] | None = None,
     batch_size: int | None = None,
+    compile: CompileOptions | None = None,
 ) -> tuple[Config, list[str]]:
-    """A copy of ``cfg`` that trains ``iterations`` iterations without validation or checkpoints."""
+    """A copy of ``cfg`` that trains ``iterations`` iterations without validation or checkpoints.
+
+    Its networks are compiled with ``compile``, and only then: a ``compile`` key of ``cfg`` is
+    dropped (``tools/benchmark.py`` turns it into ``compile`` options, so that the eager run of the
+    side-by-side comparison stays eager).
+    """
     cfg = copy.deepcopy(cfg)
     notes: list[str] = []
     apply_run_options(cfg, cfg.filename or "benchmark.py", work_dir=work_dir, amp=amp)
+    cfg.pop("compile", None)
+    if compile is not None:
+        cfg.compile = compile.to_config()
+    cfg.experiment_name = f"benchmark_{uuid.uuid4().hex[:8]}"  # runners built in the same second stay apart
     cfg.load_from = None
     cfg.resume = False
     for key in ("val_dataloader", "val_cfg", "val_evaluator", "test_dataloader", "test_cfg", "test_evaluator"):
@@ -108,6 +129,10 @@ class IterationTimes:
     baseline_first: list[bool] = field(default_factory=list)
     hooks: dict[str, list[float]] = field(default_factory=dict)
     images: int = 0
+    graphs: list[int] = field(default_factory=list)
+    graph_breaks: list[int] = field(default_factory=list)
+    checks: dict[str, Any] = field(default_factory=dict)
+    cuda_peak: int = 0
 
 
 class _IterationStart(Hook):
@@ -125,9 +150,10 @@ class _IterationEnd(Hook):
 
     priority = "LOWEST"
 
-    def __init__(self, times: IterationTimes, baseline_factory: Callable | None) -> None:
+    def __init__(self, times: IterationTimes, baseline_factory: Callable | None, count_graphs: bool = False) -> None:
         self.times = times
         self.baseline_factory = baseline_factory
+        self.count_graphs = count_graphs
         self.baseline_step: Callable | None = None
         self.device = torch.device("cpu")
         self._last_end: float | None = None
@@ -139,7 +165,16 @@ class _IterationEnd(Hook):
         if self.baseline_factory is not None:
             self.baseline_step = self.baseline_factory(runner, model)
         synchronize(self.device)
+        if self.device.type == "cuda":  # the in-run peak: weights, optimizer states and activations of this run
+            torch.cuda.reset_peak_memory_stats(self.device)
+        self._count_graphs()
         self._last_end = time.perf_counter()
+
+    def _count_graphs(self) -> None:
+        if self.count_graphs:
+            graphs, breaks = dynamo_counts()
+            self.times.graphs.append(graphs)
+            self.times.graph_breaks.append(breaks)
 
     def start(self, data_batch: Any) -> None:
         synchronize(self.device)
@@ -159,6 +194,7 @@ class _IterationEnd(Hook):
         end = time.perf_counter()
         self.times.step.append(end - self._start)
         self.times.step_cpu.append(time.process_time() - self._start_cpu)
+        self._count_graphs()
         if self.baseline_step is not None and not self.times.baseline_first[-1]:
             self.time_baseline(data_batch)
         self._last_end = time.perf_counter()
@@ -301,12 +337,13 @@ def run_timed(
     amp: bool,
     only_baseline: bool = False,
     time_each_hook: bool = False,
+    checks: bool = True,
 ) -> tuple[IterationTimes, torch.device]:
-    """Train ``warmup + iters`` iterations of a prepared config, timing each (see module doc)."""
+    """Train ``warmup + iters`` iterations of a prepared config, timing and checking each (see module doc)."""
     times = IterationTimes()
     factory = make_baseline_factory(cfg, amp) if (baseline or only_baseline) else None
     runner = build_runner(cfg)
-    end = _IterationEnd(times, factory)
+    end = _IterationEnd(times, factory, count_graphs=any(type(h).__name__ == "CompileHook" for h in runner.hooks))
     start = _IterationStart(end)
     if time_each_hook:
         time_hooks(runner, times)
@@ -315,7 +352,13 @@ def run_timed(
     if only_baseline:
         _run_baseline_only(runner, end, warmup + iters)
     else:
+        watcher = TrainingChecksHook() if checks else None
+        if watcher is not None:  # not in memory runs: its CPU copy of the weights would count in the peak
+            runner.register_hook(watcher, priority="LOWEST")
         runner.train()
+        times.checks = watcher.result if watcher is not None else {}
+    if end.device.type == "cuda":
+        times.cuda_peak = int(torch.cuda.max_memory_allocated(end.device))
     return times, end.device
 
 
@@ -346,6 +389,7 @@ def benchmark_training(
     memory: bool = True,
     child_args: list[str] | None = None,
     time_each_hook: bool = False,
+    compile: CompileOptions | None = None,
 ) -> BenchmarkReport:
     """Benchmark training of ``cfg`` (see the module docstring).
 
@@ -363,11 +407,14 @@ def benchmark_training(
         child_args: ``[python, tools/benchmark.py, CONFIG, ...options]`` for the memory runs.
         time_each_hook: Also time every hook's per-iteration methods (``hook_costs`` of the
             report). Defaults to False.
+        compile: Also train with the networks compiled with these options, after the eager run,
+            and report both (``compile`` of the report). Defaults to None (eager only).
     """
+    data = dict(synthetic=synthetic, input_size=input_size, batch_size=batch_size)
     with tempfile.TemporaryDirectory(prefix="dareg_benchmark_") as work_dir:
         # one untimed iteration at the end: hooks that act when training ends (a last log line, sample
         # grids of visualisation hooks) would otherwise land in the timed window
-        run_cfg, notes = benchmark_config(cfg, warmup + iters + 1, work_dir, amp, synthetic, input_size, batch_size)
+        run_cfg, notes = benchmark_config(cfg, warmup + iters + 1, work_dir, amp, **data)
         times, device = run_timed(run_cfg, warmup, iters, baseline, amp, time_each_hook=time_each_hook)
     timed = slice(warmup, warmup + iters)
     report = BenchmarkReport(
@@ -386,7 +433,10 @@ def benchmark_training(
         data=summarize(times.data[timed]),
         step=summarize(times.step[timed]),
         step_cpu=summarize(times.step_cpu[timed]),
+        checks=times.checks,
     )
+    if times.cuda_peak:
+        report.memory_in_run = {"kind": "CUDA max allocated during the run", "framework": times.cuda_peak}
     if baseline:
         report.baseline = summarize(times.baseline[timed])
         report.baseline_cpu = summarize(times.baseline_cpu[timed])
@@ -395,11 +445,26 @@ def benchmark_training(
         report.overhead_ratio_cpu = overhead(times.step_cpu[timed], times.baseline_cpu[timed], first)
     if time_each_hook:
         report.hook_costs = hook_costs(times.hooks, timed)
+    if compile is not None:
+        with tempfile.TemporaryDirectory(prefix="dareg_benchmark_") as work_dir:
+            run_cfg, _ = benchmark_config(cfg, warmup + iters + 1, work_dir, amp, compile=compile, **data)
+            compiled, _ = run_timed(run_cfg, warmup, iters, baseline=False, amp=amp)
+        report.compile = compile_summary(times, compiled, warmup, iters, compile)
+        if compiled.cuda_peak:
+            report.memory_in_run["compiled"] = compiled.cuda_peak
+        if report.compile["graphs_in_timed"]:
+            report.notes.append(
+                f"compiled run: {report.compile['graphs_in_timed']} graphs were compiled during the timed "
+                "iterations (a late recompilation); raise --warmup"
+            )
+        reset_dynamo()
     if memory and child_args:
         kind, framework = _child_peak(child_args, "framework")
         report.memory = {"kind": kind, "framework": framework}
         if baseline:
             report.memory["baseline"] = _child_peak(child_args, "baseline")[1]
+        if compile is not None:
+            report.memory["compiled"] = _child_peak(child_args, "compiled")[1]
     return report
 
 
@@ -422,10 +487,21 @@ def run_memory_child(
     synthetic: bool,
     input_size: Sequence[int] | None,
     batch_size: int | None,
+    compile: CompileOptions | None = None,
 ) -> dict[str, Any]:
-    """The body of a memory run (``--only framework|baseline``): train, then report the peak."""
+    """The body of a memory run (``--only framework|baseline|compiled``): train, then report the peak.
+
+    ``"compiled"`` trains with the networks compiled with ``compile``; the other two never compile.
+    """
+    options = compile if which == "compiled" else None
+    if which == "compiled" and options is None:
+        raise ValueError("run_memory_child: which='compiled' needs compile options")
     with tempfile.TemporaryDirectory(prefix="dareg_benchmark_") as work_dir:
-        run_cfg, _ = benchmark_config(cfg, warmup + iters, work_dir, amp, synthetic, input_size, batch_size)
-        times, device = run_timed(run_cfg, warmup, iters, baseline=False, amp=amp, only_baseline=which == "baseline")
+        run_cfg, _ = benchmark_config(
+            cfg, warmup + iters, work_dir, amp, synthetic, input_size, batch_size, compile=options
+        )
+        times, device = run_timed(
+            run_cfg, warmup, iters, baseline=False, amp=amp, only_baseline=which == "baseline", checks=False
+        )
     kind, peak = peak_memory(device)
     return {"which": which, "kind": kind, "peak": peak, "times": asdict(times)}

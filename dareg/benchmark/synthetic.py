@@ -1,9 +1,10 @@
 """Random in-memory data of a config's sizes, so a benchmark measures compute and not the disk.
 
 ``--synthetic`` replaces each domain of the config's train dataloader by a
-:class:`RandomImageDataset` whose image size comes from the domain pipeline's last crop or resize,
-whose channels come from the data preprocessor and whose labels (maps or class indices) match the
-task the pipeline loads.
+:class:`RandomImageDataset` whose image size comes from the domain pipeline's last crop or resize
+(or, for datasets that draw their images in memory, the dataset's ``image_size``), whose channels
+come from the data preprocessor and whose labels (maps or class indices) match the task: label maps
+when the pipeline loads them or the model holds a segmentor, class indices otherwise.
 """
 
 from __future__ import annotations
@@ -102,14 +103,37 @@ def pipeline_output_size(pipeline: Sequence[dict]) -> tuple[int, int] | None:
     return None
 
 
+def dataset_image_size(dataset: dict) -> tuple[int, int] | None:
+    """``(height, width)`` from a dataset config's ``image_size`` (an int is a square), or None."""
+    size = dataset.get("image_size") if isinstance(dataset, dict) else None
+    if isinstance(size, int):
+        return size, size
+    if isinstance(size, (list, tuple)) and len(size) == 2:
+        return int(size[0]), int(size[1])
+    return None
+
+
+def _has_segmentor(node: Any) -> bool:
+    """Whether a model config builds a segmentor (a ``type`` whose name contains ``Segmentor``)."""
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if isinstance(kind, str) and "Segmentor" in kind:
+            return True
+        return any(_has_segmentor(value) for value in node.values())
+    if isinstance(node, (list, tuple)):
+        return any(_has_segmentor(value) for value in node)
+    return False
+
+
 def synthetic_train_dataloader(
     cfg: Config, input_size: Sequence[int] | None = None, batch_size: int | None = None
 ) -> tuple[dict, list[str]]:
     """The config's train dataloader with each domain replaced by a :class:`RandomImageDataset`.
 
-    Sizes come from ``input_size`` or the domain pipeline's last crop/resize; channels from the
-    data preprocessor's mean; the task (segmentation or classification) from whether the pipeline
-    loads label maps; the number of classes from the first ``num_classes`` in the model config.
+    Sizes come from ``input_size``, the domain pipeline's last crop/resize or the dataset's
+    ``image_size``; channels from the data preprocessor's mean; the task (segmentation or
+    classification) from whether the pipeline loads label maps or the model holds a segmentor; the
+    number of classes from the first ``num_classes`` in the model config.
     Returns the dataloader config and one line per domain saying what was inferred.
     """
     loader = copy.deepcopy(
@@ -126,8 +150,8 @@ def synthetic_train_dataloader(
         domain_cfg = dataset[domain] if domain else dataset
         pipeline = _find_key(domain_cfg, "pipeline") or []
         kinds = [t.get("type", "") for t in pipeline if isinstance(t, dict)]
-        task = "seg" if any("SegMap" in kind for kind in kinds) else "cls"
-        size = tuple(input_size) if input_size else pipeline_output_size(pipeline)
+        task = "seg" if any("SegMap" in kind for kind in kinds) or _has_segmentor(model) else "cls"
+        size = tuple(input_size) if input_size else pipeline_output_size(pipeline) or dataset_image_size(domain_cfg)
         if size is None:
             raise ValueError(
                 f"Cannot infer the input size of the {domain or 'train'} domain from its pipeline {kinds}; "

@@ -21,6 +21,9 @@ from mmengine.config import ConfigDict
 
 #: Keys the builders consume themselves, never passed to a constructor.
 BUILDER_KEYS = {"type", "_scope_", "priority", "convert_to_iter_based"}
+#: Keys of an ``optim_wrapper`` entry that the optimizer-wrapper constructor consumes before it builds the
+#: wrapper (``MultiOptimWrapperConstructor``: parameter groups, the sub-modules an optimizer updates).
+OPTIM_CONSTRUCTOR_KEYS = {"paramwise_cfg", "modules"}
 #: Top-level keys dareg reads besides the Runner's arguments.
 EXTRA_ROOT_KEYS = {"custom_imports", "runner_type", "disabled_plugins", "launcher", "work_dir"}
 _SUPER_FORWARDS_KWARGS = re.compile(r"super\(\)\.__init__\([^)]*\*\*kwargs")
@@ -156,8 +159,9 @@ def check_constructor_arguments(cfg: dict, source: str = "the config") -> list[s
         accepted = accepted_arguments(resolve_type(component.get("type")))
         if accepted is None:
             continue
+        consumed = BUILDER_KEYS | (OPTIM_CONSTRUCTOR_KEYS if _optim_wrapper_entry(path) else set())
         for key in component:
-            if key not in accepted and key not in BUILDER_KEYS:
+            if key not in accepted and key not in consumed:
                 hint = closest(key, accepted)
                 problems.append(
                     f"{component['type']} at `{path}` in {source} takes no argument '{key}'"
@@ -165,6 +169,12 @@ def check_constructor_arguments(cfg: dict, source: str = "the config") -> list[s
                     + f" (accepted: {', '.join(sorted(accepted))})"
                 )
     return problems
+
+
+def _optim_wrapper_entry(path: str) -> bool:
+    """Whether ``path`` is ``optim_wrapper`` or one named entry of it (``optim_wrapper.segmentor``)."""
+    parts = path.split(".")
+    return parts[0] == "optim_wrapper" and len(parts) <= 2
 
 
 _CLASS = re.compile(r"class `(\w+)` in [\w.]+: ")

@@ -104,6 +104,43 @@ def test_baseline_runs_after_then_before_the_framework_step_in_turn(toy_config_f
     assert times.baseline_first == [False, True, False, True] and len(times.baseline) == len(times.step) == 4
 
 
+def test_compile_trains_eager_then_compiled_and_reports_both(toy_config_file, tmp_path, capsys):
+    # the config's compile key asks for the comparison, with its options (aot_eager: no C++ build in a test)
+    with open(toy_config_file, "a") as config:
+        config.write("compile = {'backend': 'aot_eager'}\n")
+    out = tmp_path / "report.json"
+    argv = [toy_config_file, "--warmup", "1", "--iters", "2", "--no-memory", "--json", str(out)]
+    assert load_tool("benchmark.py").main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "compiled step (aot_eager)" in printed and "compiled / eager:" in printed
+    assert "checks: ok: losses finite; classifier 4 steps, 100% moved, discriminator 4 steps, 100% moved" in printed
+    report = json.loads(out.read_text())
+    compiled = report["compile"]
+    assert compiled["options"]["backend"] == "aot_eager" and compiled["graphs"] >= 2  # classifier, discriminator
+    assert compiled["graphs_in_timed"] == 0 and compiled["graph_breaks"] == 0
+    assert compiled["ratio"] == pytest.approx(compiled["step"]["median"] / report["step"]["median"])
+    assert compiled["compile_time"] == pytest.approx(
+        sum(compiled["warmup_times"]) - sum(compiled["eager_warmup_times"])
+    )
+    assert report["checks"]["passed"] and compiled["checks"]["passed"] and compiled["checks"]["iterations"] == 4
+
+
+def test_memory_run_of_the_compiled_networks(toy_config_file):
+    from mmengine.config import Config
+
+    from dareg.benchmark.runner import run_memory_child
+    from dareg.engine.compilation import CompileOptions
+
+    cfg = Config.fromfile(toy_config_file)
+    options = dict(amp=False, synthetic=False, input_size=None, batch_size=None)
+    with pytest.raises(ValueError, match="which='compiled' needs compile options"):
+        run_memory_child(cfg, "compiled", 1, 1, **options)
+    peak = run_memory_child(cfg, "compiled", 1, 1, compile=CompileOptions(backend="eager"), **options)
+    assert peak["which"] == "compiled" and peak["peak"] > 0
+    assert peak["times"]["graphs"][-1] > peak["times"]["graphs"][0]  # the networks went through TorchDynamo
+    assert peak["times"]["checks"] == {}  # no CPU copy of the weights in a memory run
+
+
 def test_overhead_statistics_by_hand():
     from dareg.benchmark.report import bootstrap_median_interval, hook_costs, overhead
 

@@ -73,6 +73,26 @@ def test_unknown_type_fails_before_any_work(train_tool, toy_config_file, tmp_pat
     assert not work_dir.exists()
 
 
+def test_compile_flag_sets_the_config_key(train_tool, toy_config_file, tmp_path, monkeypatch):
+    import importlib
+
+    train_module = importlib.import_module("dareg.apis.train")  # dareg.apis.train is also the function
+    assert train_tool.parse_args([str(toy_config_file)]).compile is False
+    assert train_tool.parse_args([str(toy_config_file), "--compile"]).compile is True
+    seen = []
+    monkeypatch.setattr(train_module, "train", seen.append)
+    train_tool.main([str(toy_config_file), "--work-dir", str(tmp_path / "w"), "--compile"])
+    assert seen[0].compile is True
+
+
+def test_bad_compile_value_is_a_clear_error_before_any_work(train_tool, toy_config_file, tmp_path):
+    work_dir = tmp_path / "never"
+    args = [str(toy_config_file), "--work-dir", str(work_dir), "--cfg-options", "+compile.backend=inductr"]
+    with pytest.raises(SystemExit, match=r"error: compile\.backend='inductr' is not a TorchDynamo backend"):
+        train_tool.main(args)
+    assert not work_dir.exists()
+
+
 def test_resume_from_missing_checkpoint(train_tool, toy_config_file, tmp_path):
     with pytest.raises(SystemExit, match="no such checkpoint file"):
         train_tool.main([str(toy_config_file), "--resume", str(tmp_path / "nope.pth")])

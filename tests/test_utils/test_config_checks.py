@@ -81,6 +81,22 @@ def test_a_misspelt_constructor_argument_names_type_path_and_closest_names(toys,
     assert not (tmp_path / "work").exists()  # before the config dump and any work
 
 
+def test_optimizer_constructor_keys_pass_with_an_explicit_wrapper_type(toys, tmp_path):
+    # --amp names the wrapper type of every entry; paramwise_cfg and modules belong to the constructor
+    from dareg.apis.train import enable_amp
+    from dareg.utils.config_checks import check_constructor_arguments
+
+    cfg = Config(toys.toy_config(tmp_path / "work"))
+    cfg.optim_wrapper.classifier.paramwise_cfg = dict(custom_keys={"1": dict(lr_mult=0.1)})
+    cfg.optim_wrapper.discriminator.modules = ["discriminator"]
+    enable_amp(cfg)
+    assert check_constructor_arguments(cfg) == []
+    cfg.optim_wrapper.classifier.paramwise = {}
+    (problem,) = check_constructor_arguments(cfg)  # a misspelt key is still caught
+    assert problem.startswith("AmpOptimWrapper at `optim_wrapper.classifier` in the config takes no argument")
+    assert "'paramwise'" in problem
+
+
 def test_a_missing_constructor_argument_is_explained_from_the_build_error(toys):
     error = TypeError(
         "class `DomainPairDataset` in dareg.datasets.domain_pair: DomainPairDataset.__init__() missing 1 required "

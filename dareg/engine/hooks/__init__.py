@@ -2,6 +2,7 @@
 
 from dareg.engine.hooks.best_checkpoint_hook import BestCheckpointHook
 from dareg.engine.hooks.checkpoint_hook import CheckpointWriteError, SafeCheckpointHook
+from dareg.engine.hooks.compile_hook import CompileHook
 from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError
 from dareg.engine.hooks.labelled_pixels_hook import LabelledPixelsHook, NoLabelledPixelsError
 from dareg.engine.hooks.log_history_hook import LogHistoryLimitHook
@@ -21,6 +22,7 @@ __all__ = [
     "ChannelsLastHook",
     "CheckpointMismatchError",
     "CheckpointWriteError",
+    "CompileHook",
     "FiniteLossHook",
     "LabelledPixelsHook",
     "LogHistoryLimitHook",
