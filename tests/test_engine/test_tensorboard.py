@@ -4,6 +4,7 @@ sample grids, coloured segmentation predictions and the t-SNE pictures."""
 from __future__ import annotations
 
 import os
+import uuid
 
 import cv2
 import numpy as np
@@ -147,6 +148,8 @@ def test_translation_sample_grids_reach_tensorboard(tmp_path):
     cfg["train_cfg"]["max_iters"] = 2
     cfg["custom_hooks"] = [dict(type="TranslationVisualizationHook", interval=1, num_samples=1)]
     cfg.update(work_dir=str(tmp_path), visualizer=tensorboard_visualizer(), log_level="WARNING")
+    # mmengine reuses a Visualizer instance of the same name (config name + start second) within a process
+    cfg["experiment_name"] = f"tb_translation_{uuid.uuid4().hex[:8]}"
     train(Config(cfg))
     grids = images_of(tmp_path, "translation")
     assert [step for step, _ in grids] == [1, 2]
