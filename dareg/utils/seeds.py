@@ -50,6 +50,15 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def expand_run_dirs(paths: Sequence[str]) -> list[str]:
+    """Run directories: each path itself, or its ``seed_*`` sub-folders when it has some."""
+    runs = []
+    for path in paths:
+        seeds = sorted(glob.glob(os.path.join(path, "seed_*")))
+        runs += seeds or [path]
+    return runs
+
+
 def read_evaluations(work_dir: str, all_runs: bool = False) -> list[dict[str, Any]]:
     """The validation results logged in ``work_dir``, in order; each has ``step``.
 

@@ -16,22 +16,12 @@ the options the runs were trained with where they change the model (a network wi
 from __future__ import annotations
 
 import argparse
-import glob
-import os
 import sys
 
 from mmengine.config import DictAction
 
 from dareg.analysis.checkpoint_scores import score_checkpoints
-
-
-def expand(paths: list[str]) -> list[str]:
-    """Run directories: each path itself, or its ``seed_*`` sub-folders when it has some."""
-    runs = []
-    for path in paths:
-        seeds = sorted(glob.glob(os.path.join(path, "seed_*")))
-        runs += seeds or [path]
-    return runs
+from dareg.utils.seeds import expand_run_dirs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="the runs' config overrides")
     args = parser.parse_args(argv)
     validators = [dict(type=name) for name in args.validators]
-    for run_dir in expand(args.run_dirs):
+    for run_dir in expand_run_dirs(args.run_dirs):
         try:
             evaluations = score_checkpoints(args.config, run_dir, validators, args.source_val, args.cfg_options)
         except (FileNotFoundError, KeyError, ValueError) as error:

@@ -13,22 +13,11 @@ between its score and the target metric across checkpoints; see :mod:`dareg.anal
 from __future__ import annotations
 
 import argparse
-import glob
-import os
 import sys
 
 from dareg.analysis.checkpoint_scores import read_checkpoint_scores
 from dareg.analysis.model_selection import study_selection
-from dareg.utils.seeds import pick_metric, read_evaluations
-
-
-def expand(paths: list[str]) -> list[str]:
-    """Run directories: each path itself, or its ``seed_*`` sub-folders when it has some."""
-    runs = []
-    for path in paths:
-        seeds = sorted(glob.glob(os.path.join(path, "seed_*")))
-        runs += seeds or [path]
-    return runs
+from dareg.utils.seeds import expand_run_dirs, pick_metric, read_evaluations
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", help="also write the table to this markdown file")
     args = parser.parse_args(argv)
     try:
-        runs = {path: read_checkpoint_scores(path) or read_evaluations(path) for path in expand(args.work_dirs)}
+        runs = {
+            path: read_checkpoint_scores(path) or read_evaluations(path) for path in expand_run_dirs(args.work_dirs)
+        }
         metric = pick_metric(next(iter(runs.values())), args.metric)
         study = study_selection(runs, metric)
     except (FileNotFoundError, KeyError, ValueError) as error:
