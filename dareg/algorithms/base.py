@@ -136,15 +136,29 @@ class BaseAlgorithm(BaseModel):
         """Backpropagate one ``loss`` into the parameters of several optimizers, then step each.
 
         For losses that train several sub-networks at once (DANN's classifier and, through gradient
-        reversal, its discriminator). Each optimizer back-propagates the loss into its own
-        parameters only (``backward(inputs=...)``), so each applies its own loss scale under
-        ``AmpOptimWrapper``; the shared graph is kept until the last of them.
+        reversal, its discriminator). When every wrapper back-propagates the loss as it is (no float16
+        loss scale, no gradient accumulation: float32 and bfloat16 training), one backward pass
+        computes the gradients of all their parameters. Otherwise each optimizer back-propagates its
+        own scaled loss into its own parameters only (``backward(inputs=...)``), so each applies its
+        own loss scale under ``AmpOptimWrapper``, and the shared graph is kept until the last of them
+        (a second pass through the layers between the optimizers' parameters and the loss).
         """
         wrappers = [self.optimizer(optim_wrapper, name) for name in names]
-        for index, wrapper in enumerate(wrappers):
-            params = [p for group in wrapper.optimizer.param_groups for p in group["params"] if p.requires_grad]
-            if params:
-                wrapper.backward(wrapper.scale_loss(loss), retain_graph=index < len(wrappers) - 1, inputs=params)
+        params = [
+            [p for group in wrapper.optimizer.param_groups for p in group["params"] if p.requires_grad]
+            for wrapper in wrappers
+        ]
+        if all(_backpropagates_unchanged(wrapper) for wrapper in wrappers):
+            inputs = [param for group in params for param in group]
+            if inputs:
+                loss.backward(inputs=inputs)
+            for wrapper, own in zip(wrappers, params):
+                if own:
+                    wrapper._inner_count += 1  # what OptimWrapper.backward counts (accumulation bookkeeping)
+        else:
+            for index, (wrapper, own) in enumerate(zip(wrappers, params)):
+                if own:
+                    wrapper.backward(wrapper.scale_loss(loss), retain_graph=index < len(wrappers) - 1, inputs=own)
         stepping = [wrapper for wrapper in wrappers if wrapper.should_update()]
         for wrapper in stepping:
             wrapper.step()
@@ -174,6 +188,22 @@ class BaseAlgorithm(BaseModel):
     def current_iter(self) -> int:
         """The Runner's current (0-based) training iteration, restored on resume."""
         return int(MessageHub.get_current_instance().get_info("iter", 0))
+
+
+def _backpropagates_unchanged(wrapper: OptimWrapper) -> bool:
+    """Whether ``wrapper.backward(wrapper.scale_loss(loss))`` is ``loss.backward()`` plus its count.
+
+    True for mmengine's ``OptimWrapper`` and for dareg's ``AmpOptimWrapper`` without loss scaling
+    (bfloat16), both without gradient accumulation; False for anything that overrides either method.
+    """
+    from dareg.engine.optimizers.amp_optim_wrapper import AmpOptimWrapper
+
+    kind = type(wrapper)
+    if getattr(wrapper, "_accumulative_counts", 1) != 1 or kind.scale_loss is not OptimWrapper.scale_loss:
+        return False
+    if kind.backward is OptimWrapper.backward:
+        return True
+    return kind.backward is AmpOptimWrapper.backward and not wrapper.scaling
 
 
 def _scalar(value: torch.Tensor | float) -> torch.Tensor:

@@ -7,8 +7,16 @@ turns the times into overhead ratios with confidence intervals; :mod:`~dareg.ben
 makes random in-memory data of a config's sizes.
 """
 
-from dareg.benchmark.baselines import BASELINES, PlainLoop, register_baseline
+from dareg.benchmark.baselines import BASELINES, PlainLoop, find_baseline, register_baseline
 from dareg.benchmark.report import BenchmarkReport
 from dareg.benchmark.runner import benchmark_training, run_memory_child
 
-__all__ = ["BASELINES", "BenchmarkReport", "PlainLoop", "benchmark_training", "register_baseline", "run_memory_child"]
+__all__ = [
+    "BASELINES",
+    "BenchmarkReport",
+    "PlainLoop",
+    "benchmark_training",
+    "find_baseline",
+    "register_baseline",
+    "run_memory_child",
+]

@@ -53,7 +53,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
 from dareg.apis.train import apply_run_options, build_runner
-from dareg.benchmark.baselines import BASELINES, PlainLoop
+from dareg.benchmark.baselines import PlainLoop, find_baseline
 from dareg.benchmark.checks import TrainingChecksHook
 from dareg.benchmark.compiled import compile_summary, dynamo_counts, reset_dynamo
 from dareg.benchmark.report import BenchmarkReport, hook_costs, overhead, summarize
@@ -248,12 +248,7 @@ def make_baseline_factory(cfg: Config, amp: bool) -> Callable:
     """``(runner, model) -> step(batch)``: the plain loop of the config's algorithm."""
 
     def factory(runner: Any, model: torch.nn.Module) -> Callable:
-        name = type(model).__name__
-        if name not in BASELINES:
-            raise KeyError(
-                f"No plain-PyTorch baseline for {name}; baselines exist for {sorted(BASELINES)}. "
-                "Register one with dareg.benchmark.register_baseline."
-            )
+        baseline = find_baseline(type(model).__name__)
         optimizers = plain_optimizers(cfg, model)
         pre = model.data_preprocessor
         device = next(model.parameters()).device
@@ -269,7 +264,7 @@ def make_baseline_factory(cfg: Config, amp: bool) -> Callable:
             amp_dtype=amp_dtype,
             clip_grad={key: entry.get("clip_grad") for key, entry in optimizer_configs(cfg).items()},
         )
-        return BASELINES[name](model, loop)
+        return baseline(model, loop)
 
     return factory
 
@@ -446,6 +441,9 @@ def benchmark_training(
     if time_each_hook:
         report.hook_costs = hook_costs(times.hooks, timed)
     if compile is not None:
+        # from an empty cache: graphs TorchDynamo already holds for these classes (an earlier compiled run
+        # in this process) would be reused, hiding the compile time and the graph count
+        reset_dynamo()
         with tempfile.TemporaryDirectory(prefix="dareg_benchmark_") as work_dir:
             run_cfg, _ = benchmark_config(cfg, warmup + iters + 1, work_dir, amp, compile=compile, **data)
             compiled, _ = run_timed(run_cfg, warmup, iters, baseline=False, amp=amp)
@@ -496,6 +494,8 @@ def run_memory_child(
     options = compile if which == "compiled" else None
     if which == "compiled" and options is None:
         raise ValueError("run_memory_child: which='compiled' needs compile options")
+    if options is not None:
+        reset_dynamo()
     with tempfile.TemporaryDirectory(prefix="dareg_benchmark_") as work_dir:
         run_cfg, _ = benchmark_config(
             cfg, warmup + iters, work_dir, amp, synthetic, input_size, batch_size, compile=options

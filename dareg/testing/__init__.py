@@ -5,6 +5,8 @@
 * Contracts: :func:`check_component` (backbones, heads, generators, discriminators ...),
   :func:`check_loss`, :func:`check_algorithm` and :func:`check_train_spec`.
 * Configs: :func:`smoke_run` trains a config for a few iterations and checks exact resume.
+* Speed-benchmark baselines: :func:`check_baseline` holds an algorithm's plain PyTorch loop to its
+  ``train_step`` (same start, same batches, same weights after).
 
 Example, in a plugin's tests::
 
@@ -14,6 +16,7 @@ Example, in a plugin's tests::
         check_algorithm(dict(type="MyAlgorithm", ...), two_domain_batch(task="classification"))
 """
 
+from dareg.testing.baselines import check_baseline
 from dareg.testing.contracts import (
     build_optim_wrapper,
     check_algorithm,
@@ -31,6 +34,7 @@ __all__ = [
     "TinyDigitsDataset",
     "build_optim_wrapper",
     "check_algorithm",
+    "check_baseline",
     "check_component",
     "check_loss",
     "check_train_spec",

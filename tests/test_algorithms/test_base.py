@@ -30,6 +30,53 @@ def test_forward_rejects_loss_mode():
         BaseAlgorithm().forward(torch.zeros(1), mode="loss")
 
 
+class _CountBackward(torch.autograd.Function):
+    """Identity that counts the backward passes through it."""
+
+    calls = 0
+
+    @staticmethod
+    def forward(ctx, inputs):
+        return inputs.view_as(inputs)
+
+    @staticmethod
+    def backward(ctx, grad):
+        _CountBackward.calls += 1
+        return grad
+
+
+@pytest.mark.parametrize(
+    "wrapper_kwargs, passes", [(None, 1), (dict(dtype="bfloat16"), 1), (dict(dtype="float16", loss_scale=8.0), 2)]
+)
+def test_update_jointly_backpropagates_once_unless_each_optimizer_scales_its_loss(wrapper_kwargs, passes):
+    from dareg.engine.optimizers.amp_optim_wrapper import AmpOptimWrapper
+
+    torch.manual_seed(0)
+    lower, upper = nn.Linear(4, 4), nn.Linear(4, 1)
+    inputs = torch.randn(3, 4)
+
+    def wrap(module):
+        optimizer = torch.optim.SGD(module.parameters(), lr=0.1)
+        return (
+            OptimWrapper(optimizer)
+            if wrapper_kwargs is None
+            else AmpOptimWrapper(optimizer=optimizer, **wrapper_kwargs)
+        )
+
+    wrappers = OptimWrapperDict(lower=wrap(lower), upper=wrap(upper))
+    params = [*lower.parameters(), *upper.parameters()]
+    grads = torch.autograd.grad(upper(lower(inputs)).square().sum(), params)
+    expected = [(p - 0.1 * g).detach() for p, g in zip(params, grads)]
+    _CountBackward.calls = 0
+    loss = _CountBackward.apply(upper(lower(inputs))).square().sum()  # every pass goes through it
+    BaseAlgorithm().update_jointly(wrappers, ("lower", "upper"), loss)
+    assert _CountBackward.calls == passes  # float16's per-optimizer loss scales need one pass each
+    for param, value in zip(params, expected):
+        torch.testing.assert_close(param.detach(), value)
+        assert param.grad is None  # zeroed after the step
+    assert all(wrapper._inner_count == 1 for wrapper in wrappers.values())
+
+
 def toy_batch(toys):
     pair = DomainPairDataset(source=dict(type="ToyDigits"), target=dict(type="ToyDigits", shift=60))
     return domain_collate([pair[k] for k, _ in zip(StreamSampler(pair, seed=0), range(4))])

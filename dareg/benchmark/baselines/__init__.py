@@ -4,7 +4,15 @@ Each does by hand, on the algorithm's own sub-networks, what one ``train_step`` 
 does; see :mod:`dareg.benchmark.baselines.base` for the contract and :func:`register_baseline`.
 """
 
-from dareg.benchmark.baselines import features, segmentation, translation  # noqa: F401  (registers)
-from dareg.benchmark.baselines.base import BASELINES, PlainLoop, frozen, gan_loss, register_baseline
+from dareg.benchmark.baselines import classification, features, segmentation, translation  # noqa: F401  (registers)
+from dareg.benchmark.baselines.base import (
+    BASELINES,
+    ENTRY_POINT_GROUP,
+    PlainLoop,
+    find_baseline,
+    frozen,
+    gan_loss,
+    register_baseline,
+)
 
-__all__ = ["BASELINES", "PlainLoop", "frozen", "gan_loss", "register_baseline"]
+__all__ = ["BASELINES", "ENTRY_POINT_GROUP", "PlainLoop", "find_baseline", "frozen", "gan_loss", "register_baseline"]

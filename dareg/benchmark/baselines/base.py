@@ -14,11 +14,18 @@ Register one for a new algorithm with :func:`register_baseline`::
         def step(batch):
             ...
         return step
+
+A plugin's algorithms get theirs from the plugin: a module of the plugin registers them, and the
+plugin names that module in the entry-point group ``dareg.baselines`` of its ``pyproject.toml``
+(``[project.entry-points."dareg.baselines"] my_method = "dareg_my_method.baselines"``).
+:func:`find_baseline` imports those modules the first time it is asked for an algorithm that has
+no baseline yet, so neither dareg nor the plugin's training path imports benchmark code.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.metadata
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +47,58 @@ def register_baseline(name: str) -> Callable:
         return factory
 
     return decorator
+
+
+#: Entry-point group naming the modules of installed packages that register baselines.
+ENTRY_POINT_GROUP = "dareg.baselines"
+_entry_points_loaded = False
+
+
+def find_baseline(name: str) -> Callable[[nn.Module, PlainLoop], Callable[[dict], Any]]:
+    """The baseline factory of the algorithm class called ``name``.
+
+    A name not registered yet makes the installed ``dareg.baselines`` entry points load (once per
+    process), skipping plugins that ``DAREG_NO_PLUGINS`` or ``DAREG_DISABLE_PLUGINS`` switch off.
+
+    Raises:
+        KeyError: No baseline is registered for ``name``; the message lists those that are.
+        dareg.plugins.PluginError: An entry point's module failed to import.
+    """
+    if name not in BASELINES:
+        load_baseline_entry_points()
+    if name not in BASELINES:
+        raise KeyError(
+            f"No plain-PyTorch baseline for {name}; baselines exist for {sorted(BASELINES)}. Register one with "
+            f"dareg.benchmark.register_baseline (a plugin names the registering module in the entry-point "
+            f"group '{ENTRY_POINT_GROUP}')."
+        )
+    return BASELINES[name]
+
+
+def load_baseline_entry_points() -> None:
+    """Import every module of the ``dareg.baselines`` entry-point group once (they register baselines)."""
+    global _entry_points_loaded
+    from dareg.plugins import PluginError, PluginInfo, describe_failure, disabled_names, plugins_disabled
+
+    if _entry_points_loaded or plugins_disabled():
+        return
+    skip = disabled_names()
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = entry_point.dist
+        info = PluginInfo(entry_point.name, entry_point.value, dist.name if dist is not None else "unknown")
+        if info.matches(skip):
+            continue
+        try:
+            loaded = entry_point.load()
+            if callable(loaded):
+                loaded()
+        except Exception as error:
+            raise PluginError(
+                f"The baselines of dareg plugin '{info.name}' (entry point '{info.value}' in group "
+                f"'{ENTRY_POINT_GROUP}' of '{info.distribution}'; {describe_failure(error, info.module)}) failed "
+                f"to import: {type(error).__name__}: {error}"
+            ) from error
+    _entry_points_loaded = True
 
 
 class PlainLoop:
@@ -119,6 +178,22 @@ class PlainLoop:
         """``backward`` then ``step``."""
         self.backward(name, loss)
         self.step(name)
+
+    def update_jointly(self, names: tuple[str, ...], loss: torch.Tensor) -> None:
+        """One ``loss`` trains the parameters of several optimizers (DANN's classifier and discriminator).
+
+        One backward pass, then each optimizer steps. Under float16 each optimizer has its own loss
+        scale, so each back-propagates its scaled loss into its own parameters instead.
+        """
+        if any(self.scalers[name].is_enabled() for name in names):
+            for index, name in enumerate(names):
+                params = [p for g in self.optimizers[name].param_groups for p in g["params"] if p.requires_grad]
+                if params:
+                    self.scalers[name].scale(loss).backward(retain_graph=index < len(names) - 1, inputs=params)
+        else:
+            loss.backward()
+        for name in names:
+            self.step(name)
 
 
 def clip_gradients(optimizer: torch.optim.Optimizer, clip_grad: dict) -> None:

@@ -28,14 +28,24 @@ def segmentation_loss(segmentor: nn.Module, outputs: Sequence[torch.Tensor], lab
     )
 
 
-@register_baseline("AdaptSegNet")
-def adaptsegnet_baseline(model: nn.Module, loop: PlainLoop) -> Callable[[dict], None]:
-    """Tsai et al.'s ``train_gta2cityscapes_multi.py`` iteration on the algorithm's networks."""
+def adaptsegnet_step(
+    model: nn.Module, loop: PlainLoop, judge: Callable[[int, torch.Tensor], torch.Tensor] | None = None
+) -> Callable[[dict], None]:
+    """Tsai et al.'s ``train_gta2cityscapes_multi.py`` iteration on the algorithm's networks.
+
+    ``judge(index, prediction)`` is the logits of discriminator ``index`` on an upsampled prediction;
+    by default the discriminator reads its softmax (AdvEnt's loop passes self-information maps).
+    """
     segmentor, discriminators = model.segmentor, model.discriminators
     levels, weights = model.adapted_levels, model.lambda_adv
     align = segmentor.align_corners
-    mode = model.gan_loss.mode
+    mode, gan_weight = model.gan_loss.mode, model.gan_loss.loss_weight
+    adv_weights = [weight * gan_weight for weight in weights]
     source_label, target_label = model.source_label, model.target_label
+    if judge is None:
+
+        def judge(index: int, prediction: torch.Tensor) -> torch.Tensor:
+            return discriminators[index](F.softmax(prediction, 1))
 
     def step(batch: dict) -> None:
         images_s, labels = loop.inputs(batch["source"]), loop.target(batch["source"], "gt_seg")
@@ -49,18 +59,24 @@ def adaptsegnet_baseline(model: nn.Module, loop: PlainLoop) -> Callable[[dict], 
             with loop.autocast():
                 outputs = segmentor(images_t)
                 pred_t, loss_adv = [], 0.0
-                for disc, lvl in zip(discriminators, levels):
+                for index, lvl in enumerate(levels):
                     pred = upsample(outputs[lvl], images_t.shape[-2:], align)
-                    loss_adv = loss_adv + weights[lvl] * gan_loss(disc(F.softmax(pred, 1)), source_label, mode)
+                    loss_adv = loss_adv + adv_weights[lvl] * gan_loss(judge(index, pred), source_label, mode)
                     pred_t.append(pred.detach())
             loop.backward("segmentor", loss_adv)
         with loop.autocast():
             loss_d = 0.0
-            for disc, p_s, p_t in zip(discriminators, pred_s, pred_t):
-                loss_d = loss_d + 0.5 * gan_loss(disc(F.softmax(p_s, 1)), source_label, mode)
-                loss_d = loss_d + 0.5 * gan_loss(disc(F.softmax(p_t, 1)), target_label, mode)
+            for index, (p_s, p_t) in enumerate(zip(pred_s, pred_t)):
+                loss_d = loss_d + 0.5 * gan_weight * gan_loss(judge(index, p_s), source_label, mode)
+                loss_d = loss_d + 0.5 * gan_weight * gan_loss(judge(index, p_t), target_label, mode)
         loop.backward("discriminators", loss_d)
         loop.step("segmentor")
         loop.step("discriminators")
 
     return step
+
+
+@register_baseline("AdaptSegNet")
+def adaptsegnet_baseline(model: nn.Module, loop: PlainLoop) -> Callable[[dict], None]:
+    """Tsai et al.'s ``train_gta2cityscapes_multi.py`` iteration, discriminators on softmax maps."""
+    return adaptsegnet_step(model, loop)
