@@ -80,13 +80,13 @@ class Table:
     metric_label: str = "accuracy (%)"
 
 
-def _classification_methods(pair: str) -> list[Row]:
+def _classification_methods(pair: str, polarity: bool = False) -> list[Row]:
     """DANN, CDAN, CDAN+E, MCD and MDD demo rows on a digit pair, where their configs exist."""
     rows = []
     for key, name in (("dann", "DANN"), ("cdan", "CDAN"), ("cdan_e", "CDAN+E"), ("mcd", "MCD"), ("mdd", "MDD")):
         config = f"configs/demo/{key}_{pair}.py"
         if (ROOT / config).is_file():
-            rows.append(Row(f"{key}_{pair}", name, config))
+            rows.append(Row(f"{key}_{pair}", name, config, polarity=polarity))
     return rows
 
 
@@ -121,7 +121,7 @@ TABLES: list[Table] = [
             ),
             Row("oracle_digits", "Target oracle", "configs/demo/oracle_digits.py", "oracle", polarity=True),
             Row("adda_digits", "ADDA", "configs/demo/adda_digits.py", polarity=True),
-            *_classification_methods("digits"),
+            *_classification_methods("digits", polarity=True),
             Row(
                 "cycada_task_digits",
                 "CyCADA pixel-level: source-only on translated source",
