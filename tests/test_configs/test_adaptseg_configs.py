@@ -9,6 +9,7 @@ weights are switched off (no downloads here). Networks keep their configured arc
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -137,3 +138,35 @@ def test_hedge_demo_is_the_demo_on_hedge_scenes_and_trains(tmp_path):
     hedge.default_hooks.checkpoint = None
     hedge.log_level = "WARNING"
     assert train(hedge).iter == 2
+
+
+def test_hedge_validator_study_config_scores_target_pixels_every_validation(tmp_path):
+    study = load_config(str(CONFIGS / "demo" / "adaptseg_synthetic_hedge_validators.py"))
+    hedge = load_config(str(CONFIGS / "demo" / "adaptseg_synthetic_hedge.py"))
+    assert study.model == hedge.model and study.train_dataloader == hedge.train_dataloader
+    assert study.train_cfg.max_iters == hedge.train_cfg.max_iters and study.train_cfg.val_interval == 50
+    assert study.default_hooks.checkpoint.interval == 50 and study.default_hooks.checkpoint.max_keep_ckpts == 10
+    apply_run_options(study, "adaptseg_synthetic_hedge_validators.py", work_dir=str(tmp_path))
+    study.train_cfg.update(max_iters=2, val_interval=2)
+    study.val_dataloader.dataset["num_samples"] = 4
+    study.val_cfg.update(max_samples=3)
+    study.default_hooks.checkpoint = None
+    study.log_level = "WARNING"
+    scores: list[dict] = []
+    from mmengine.hooks import Hook
+
+    class RecordScores(Hook):
+        def after_val_epoch(self, runner, metrics=None):
+            scores.append(dict(metrics))
+
+    from dareg.apis import build_runner
+
+    runner = build_runner(study)
+    runner.register_hook(RecordScores(), priority="LOWEST")
+    runner.train()
+    assert runner.iter == 2 and len(scores) == 1
+    # 3 target images of 64x128 at pixel stride 8: 3 x 8 x 16 rows of 8 class probabilities
+    # more than 2 neighbours per row (one row per image would cap SND at log 2)
+    assert math.log(2) < scores[0]["validator/SND"] <= math.log(3 * 8 * 16 - 1) + 1e-6
+    assert -math.log(8) - 1e-6 <= scores[0]["validator/IM"] <= math.log(8) + 1e-6
+    assert "mIoU" in scores[0]
