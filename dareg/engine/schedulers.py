@@ -53,10 +53,11 @@ class LinearDecayParamScheduler(_ParamScheduler):
         if not 0 <= constant_steps < end - begin:
             raise ValueError(
                 f"{type(self).__name__}: constant_steps must be in [0, end - begin) = [0, {end - begin}), "
-                f"got {constant_steps}. The schedule is set in steps, not as a share of training: when you "
-                "change train_cfg.max_iters, set this scheduler's `end` and `constant_steps` with it (e.g. "
-                "--cfg-options train_cfg.max_iters=200 param_scheduler.generators.end=200 "
-                "param_scheduler.generators.constant_steps=100, and the same for the other schedulers)"
+                f"got {constant_steps}. Both are counted in steps: when you set this scheduler's `end` or "
+                "`constant_steps`, or change train_cfg.max_iters and param_scheduler keys together, set "
+                "`end` and `constant_steps` with it (e.g. --cfg-options train_cfg.max_iters=200 "
+                "param_scheduler.generators.end=200 param_scheduler.generators.constant_steps=100, and the "
+                "same for the other schedulers; train_cfg.max_iters alone rescales them)"
             )
         self.constant_steps = int(constant_steps)
         self.eta_min = float(eta_min)

@@ -221,16 +221,22 @@ def _schedulers(cfg: dict) -> Iterator[tuple[str, dict]]:
                 yield (f"{path}[{index}]" if isinstance(value, (list, tuple)) else path), scheduler
 
 
+#: Scheduler arguments, besides ``begin`` and ``end``, that count iterations of the run
+#: (``LinearDecayLR``'s constant phase); :func:`follow_max_iters` scales them too.
+SCHEDULER_SPAN_KEYS = ("constant_steps",)
+
+
 def follow_max_iters(cfg: dict, old_max: int, new_max: int) -> list[str]:
     """Scale the spans of iteration-based schedulers from ``old_max`` to ``new_max`` iterations.
 
     What a schedule says relative to the run (poly decay over the whole run, or over 250k of
-    AdaptSegNet's 150k iterations, a warm-up over the first 1%) stays true when ``--cfg-options``
-    changes ``train_cfg.max_iters``. Returns one line per changed scheduler.
+    AdaptSegNet's 150k iterations, a warm-up over the first 1%, CycleGAN's constant first half)
+    stays true when ``--cfg-options`` changes ``train_cfg.max_iters``. The spans are ``begin``,
+    ``end`` and the keys in :data:`SCHEDULER_SPAN_KEYS`. Returns one line per changed key.
     """
     changes = []
     for path, scheduler in _schedulers(cfg):
-        for key in ("begin", "end"):
+        for key in ("begin", "end", *SCHEDULER_SPAN_KEYS):
             value = scheduler.get(key)
             if isinstance(value, (int, float)) and math.isfinite(value) and value > 0:
                 scaled = max(1, round(value * new_max / old_max))

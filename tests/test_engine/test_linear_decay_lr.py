@@ -45,5 +45,5 @@ def test_eta_min_and_errors():
     )
     with pytest.raises(ValueError, match="finite `end`"):
         lrs(1, constant_steps=1, by_epoch=False)
-    with pytest.raises(ValueError, match="constant_steps.*change train_cfg.max_iters, set this scheduler.s `end`"):
+    with pytest.raises(ValueError, match="constant_steps.*set `end` and `constant_steps` with it"):
         lrs(1, constant_steps=10, end=10, by_epoch=False)

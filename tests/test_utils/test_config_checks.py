@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 from fixtures.tools import load_tool
@@ -11,6 +12,8 @@ from mmengine.config import Config
 from dareg.apis import build_runner
 from dareg.utils.config import ConfigError, load_config
 from dareg.utils.config_checks import accepted_arguments, explain_constructor_error, scheduler_span_warnings
+
+CONFIG_ROOT = Path(__file__).resolve().parents[2] / "configs"
 
 
 @pytest.fixture
@@ -119,3 +122,16 @@ def test_accepted_arguments_follow_kwargs_forwarded_to_the_parent(toys):
             self.kwargs = kwargs
 
     assert accepted_arguments(Open) is None  # **kwargs kept: anything goes
+
+
+def test_changing_max_iters_scales_the_constant_phase_of_cyclegan_schedules():
+    # cyclegan_digits: 600 iterations, constant for 300, then linear decay (LinearDecayLR)
+    cfg = load_config(str(CONFIG_ROOT / "demo" / "cyclegan_digits.py"), {"train_cfg.max_iters": 200})
+    for name in ("generators", "discriminators"):
+        scheduler = cfg.param_scheduler[name]
+        assert (scheduler.constant_steps, scheduler.end) == (100, 200)
+    kept = load_config(
+        str(CONFIG_ROOT / "demo" / "cyclegan_digits.py"),
+        {"train_cfg.max_iters": 200, "param_scheduler.generators.constant_steps": 50},
+    )
+    assert kept.param_scheduler.generators.constant_steps == 50 and kept.param_scheduler.discriminators.end == 600
