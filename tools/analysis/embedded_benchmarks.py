@@ -108,6 +108,22 @@ TABLES: list[Table] = [
             Row("oracle_synth2real", "Target oracle", "configs/demo/oracle_synth2real.py", "oracle"),
             Row("adda_synth2real", "ADDA", "configs/demo/adda_synth2real.py", curve=True),
             *_classification_methods("synth2real"),
+            Row(
+                "dann_synth2real_no_adv",
+                "DANN / CDAN recipe, lambda_adv = 0 (ablation)",
+                "configs/demo/dann_synth2real.py",
+                "ablation",
+                options={"model.lambda_adv": 0.0},
+                note="the same network, bottleneck, SGD + inv schedule and 1,500 iterations, no domain loss",
+            ),
+            Row(
+                "mdd_synth2real_no_adv",
+                "MDD recipe, lambda_adv = 0 (ablation)",
+                "configs/demo/mdd_synth2real.py",
+                "ablation",
+                options={"model.lambda_adv": 0.0},
+                note="the same network, heads and schedule, no disparity term",
+            ),
         ],
     ),
     Table(
