@@ -117,6 +117,14 @@ TABLES: list[Table] = [
                 note="the same network, bottleneck, SGD + inv schedule and 1,500 iterations, no domain loss",
             ),
             Row(
+                "mcd_synth2real_no_adv",
+                "MCD recipe, lambda_disc = lambda_balance = 0 (ablation)",
+                "configs/demo/mcd_synth2real.py",
+                "ablation",
+                options={"model.lambda_disc": 0.0, "model.lambda_balance": 0.0},
+                note="steps A, B and C as MCD runs them, with no discrepancy or class-balance term",
+            ),
+            Row(
                 "mdd_synth2real_no_adv",
                 "MDD recipe, lambda_adv = 0 (ablation)",
                 "configs/demo/mdd_synth2real.py",
