@@ -83,19 +83,27 @@ def test_demo_improves_target_miou_over_its_first_evaluation(tmp_path):
     assert history[-1] > history[0] + 3.0 and history[-1] > history[1], history
 
 
-def train_with_history(cfg: Config, history: list[float]):
-    """Train ``cfg`` and record the target mIoU of every evaluation."""
+def train_recording(cfg: Config, records: list[dict]):
+    """Train ``cfg`` and record the metrics of every evaluation."""
     from mmengine.hooks import Hook
-
-    class RecordMIoU(Hook):
-        def after_val_epoch(self, runner, metrics=None):
-            history.append(float(metrics["mIoU"]))
 
     from dareg.apis import build_runner
 
+    class RecordMetrics(Hook):
+        def after_val_epoch(self, runner, metrics=None):
+            records.append(dict(metrics))
+
     runner = build_runner(cfg)
-    runner.register_hook(RecordMIoU(), priority="LOWEST")
+    runner.register_hook(RecordMetrics(), priority="LOWEST")
     runner.train()
+    return runner
+
+
+def train_with_history(cfg: Config, history: list[float]):
+    """Train ``cfg`` and record the target mIoU of every evaluation."""
+    records: list[dict] = []
+    runner = train_recording(cfg, records)
+    history.extend(float(metrics["mIoU"]) for metrics in records)
     return runner
 
 
@@ -108,6 +116,16 @@ def test_demo_configs_describe_the_same_segmentor():
     assert source_only.train_cfg == adapt.train_cfg
 
 
+def shrink_to_two_iterations(cfg: Config, name: str, tmp_path) -> Config:
+    """``cfg`` with run options applied, cut to 2 iterations, one validation on 4 scenes, no checkpoint."""
+    apply_run_options(cfg, name, work_dir=str(tmp_path))
+    cfg.train_cfg.update(max_iters=2, val_interval=2)
+    cfg.val_dataloader.dataset["num_samples"] = 4
+    cfg.default_hooks.checkpoint = None
+    cfg.log_level = "WARNING"
+    return cfg
+
+
 def test_demo_oracle_trains_the_source_only_segmentor_on_labelled_target_scenes(tmp_path):
     oracle = load_config(str(CONFIGS / "demo" / "oracle_synthetic.py"))
     source_only = load_config(str(CONFIGS / "demo" / "source_only_synthetic.py"))
@@ -116,12 +134,7 @@ def test_demo_oracle_trains_the_source_only_segmentor_on_labelled_target_scenes(
     assert train_set.source.domain == "target" and train_set.source.split == "train"
     assert oracle.val_dataloader.dataset == source_only.val_dataloader.dataset  # the same target val scenes
     assert source_only.model.task_model.backbone.norm_layer == "groupnorm"  # no running statistics to shift
-    apply_run_options(oracle, "oracle_synthetic.py", work_dir=str(tmp_path))
-    oracle.train_cfg.update(max_iters=2, val_interval=2)
-    oracle.val_dataloader.dataset["num_samples"] = 4
-    oracle.default_hooks.checkpoint = None
-    oracle.log_level = "WARNING"
-    assert train(oracle).iter == 2
+    assert train(shrink_to_two_iterations(oracle, "oracle_synthetic.py", tmp_path)).iter == 2
 
 
 def test_hedge_demo_is_the_demo_on_hedge_scenes_and_trains(tmp_path):
@@ -132,12 +145,7 @@ def test_hedge_demo_is_the_demo_on_hedge_scenes_and_trains(tmp_path):
     for dataset in (pair.source, pair.target, hedge.val_dataloader.dataset, hedge.test_dataloader.dataset):
         assert dataset.vegetation_layout == "hedge"
     assert pair.target.domain == "target" and hedge.test_dataloader.dataset.split == "val"
-    apply_run_options(hedge, "adaptseg_synthetic_hedge.py", work_dir=str(tmp_path))
-    hedge.train_cfg.update(max_iters=2, val_interval=2)
-    hedge.val_dataloader.dataset["num_samples"] = 4
-    hedge.default_hooks.checkpoint = None
-    hedge.log_level = "WARNING"
-    assert train(hedge).iter == 2
+    assert train(shrink_to_two_iterations(hedge, "adaptseg_synthetic_hedge.py", tmp_path)).iter == 2
 
 
 def test_hedge_validator_study_config_scores_target_pixels_every_validation(tmp_path):
@@ -146,24 +154,10 @@ def test_hedge_validator_study_config_scores_target_pixels_every_validation(tmp_
     assert study.model == hedge.model and study.train_dataloader == hedge.train_dataloader
     assert study.train_cfg.max_iters == hedge.train_cfg.max_iters and study.train_cfg.val_interval == 50
     assert study.default_hooks.checkpoint.interval == 50 and study.default_hooks.checkpoint.max_keep_ckpts == 10
-    apply_run_options(study, "adaptseg_synthetic_hedge_validators.py", work_dir=str(tmp_path))
-    study.train_cfg.update(max_iters=2, val_interval=2)
-    study.val_dataloader.dataset["num_samples"] = 4
+    shrink_to_two_iterations(study, "adaptseg_synthetic_hedge_validators.py", tmp_path)
     study.val_cfg.update(max_samples=3)
-    study.default_hooks.checkpoint = None
-    study.log_level = "WARNING"
     scores: list[dict] = []
-    from mmengine.hooks import Hook
-
-    class RecordScores(Hook):
-        def after_val_epoch(self, runner, metrics=None):
-            scores.append(dict(metrics))
-
-    from dareg.apis import build_runner
-
-    runner = build_runner(study)
-    runner.register_hook(RecordScores(), priority="LOWEST")
-    runner.train()
+    runner = train_recording(study, scores)
     assert runner.iter == 2 and len(scores) == 1
     # 3 target images of 64x128 at pixel stride 8: 3 x 8 x 16 rows of 8 class probabilities
     # more than 2 neighbours per row (one row per image would cap SND at log 2)
