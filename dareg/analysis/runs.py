@@ -4,9 +4,13 @@ Every run of a study is one ``tools/train.py`` command (the code path users run)
 with one CPU thread, in its own work directory. A run that finished writes ``run.json`` beside its
 checkpoints: the command, a digest of the fully resolved config (after ``_base_`` inheritance and the
 command's ``--cfg-options``), the validation history read from mmengine's ``scalars.json``, the wall
-time and the host. A later study reuses a finished run when the digest of what it would run now is
-unchanged, so editing one config retrains exactly the runs that depend on it; an interrupted run
-resumes from its latest checkpoint (dareg's resume is exact).
+time, the host and the environment (:func:`run_environment`: the versions of the packages that can
+move a number, the thread count, the dareg commit and the fingerprint of every embedded data set the
+run read). A later study reuses a finished run only when the digest of what it would run now and the
+environment are unchanged (:func:`rerun_reason` says what differs), so editing one config retrains
+exactly the runs that depend on it, and a library release that changes the data or the numerics
+retrains every run it can move; an interrupted run resumes from its latest checkpoint (dareg's resume
+is exact).
 """
 
 from __future__ import annotations
@@ -26,9 +30,17 @@ from typing import Any
 RUN_RECORD = "run.json"
 
 
+#: Threads every study run uses (``OMP_NUM_THREADS``), part of its recorded environment.
+RUN_THREADS = 1
+
+
 @dataclass
 class RunRecord:
-    """What a finished run left: its command, config digest, validation history and timing."""
+    """What a finished run left: its command, config digest, validation history, timing and environment.
+
+    ``environment`` is :func:`run_environment` at the time of the run (empty in records written
+    before it was stored, which are therefore never reused).
+    """
 
     command: list[str]
     digest: str
@@ -36,6 +48,7 @@ class RunRecord:
     wall_time_s: float
     host: str = field(default_factory=lambda: f"{platform.node()} ({os.cpu_count()} CPUs)")
     finished: str = field(default_factory=lambda: time.strftime("%Y-%m-%d %H:%M:%S"))
+    environment: dict[str, Any] = field(default_factory=dict)
 
     def final(self, metric: str) -> float:
         """The metric of the last evaluation (the last checkpoint's result)."""
@@ -53,6 +66,38 @@ def resolved_config_digest(config: str, cfg_options: dict[str, Any] | None = Non
 
     text = load_config(config, dict(cfg_options or {})).pretty_text
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_environment(
+    config: str, cfg_options: dict[str, Any] | None = None, threads: int = RUN_THREADS
+) -> dict[str, Any]:
+    """What a run of ``config`` depends on besides the config: versions, threads, commit, data.
+
+    Returns:
+        :func:`dareg.utils.environment.environment_record` plus ``data``: the fingerprint of every
+        embedded data set the resolved config reads (:func:`dareg.datasets.fingerprints.config_fingerprints`).
+    """
+    from dareg.datasets.fingerprints import config_fingerprints
+    from dareg.utils.config import load_config
+    from dareg.utils.environment import environment_record
+
+    environment = environment_record(threads=threads)
+    environment["data"] = config_fingerprints(load_config(config, dict(cfg_options or {})))
+    return environment
+
+
+def rerun_reason(record: RunRecord | None, digest: str, environment: dict[str, Any]) -> str | None:
+    """Why a finished run cannot be reused for a run with ``digest`` in ``environment`` (None: reuse it)."""
+    from dareg.utils.environment import environment_differences
+
+    if record is None:
+        return "no finished run"
+    if record.digest != digest:
+        return "the resolved config changed"
+    if not record.environment:
+        return "the record predates environment records (no versions or data fingerprints)"
+    differences = environment_differences(record.environment, environment)
+    return "; ".join(differences) if differences else None
 
 
 def format_option(key: str, value: Any) -> str:
@@ -109,14 +154,18 @@ def run_training(
     digest = hashlib.sha256(
         (resolved_config_digest(str(Path(root) / config), options) + repr(list(extra_args))).encode()
     ).hexdigest()
+    environment = run_environment(str(Path(root) / config), options)
     record = load_record(work_dir)
-    if reuse and record is not None and record.digest == digest:
+    reason = rerun_reason(record, digest, environment)
+    if reuse and reason is None:
         return record
+    if record is not None:
+        print(f"[{work_dir}] not reusing the finished run: {reason}", file=sys.stderr, flush=True)
     work_dir.mkdir(parents=True, exist_ok=True)
     (work_dir / RUN_RECORD).unlink(missing_ok=True)
-    resume = ["--resume"] if reuse and (work_dir / "last_checkpoint").is_file() else []
+    resume = ["--resume"] if reuse and record is None and (work_dir / "last_checkpoint").is_file() else []
     command = train_command(config, str(work_dir), options, [*extra_args, *resume])
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    env = dict(os.environ, OMP_NUM_THREADS=str(RUN_THREADS), MKL_NUM_THREADS=str(RUN_THREADS))
     start = time.time()
     with open(work_dir / "train.log", "a") as log:
         status = subprocess.run(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -128,7 +177,13 @@ def run_training(
         evaluations = read_evaluations(str(work_dir), all_runs=True)
     except FileNotFoundError:
         evaluations = []
-    record = RunRecord(command=command, digest=digest, evaluations=evaluations, wall_time_s=time.time() - start)
+    record = RunRecord(
+        command=command,
+        digest=digest,
+        evaluations=evaluations,
+        wall_time_s=time.time() - start,
+        environment=environment,
+    )
     (work_dir / RUN_RECORD).write_text(json.dumps(asdict(record), indent=1))
     return record
 

@@ -51,6 +51,9 @@ class BaseImageDataset(BaseDataset):
     label_lut: np.ndarray | None = None
     #: One-line description of the label map ``label_lut`` implements (named in label errors), or None.
     label_map: str | None = None
+    #: Whether the samples are drawn by dareg's own code (no files): such data sets are fingerprinted
+    #: (:mod:`dareg.datasets.fingerprints`), since a library release can change how they are drawn.
+    embedded_data: bool = False
 
     def __init__(self, pipeline: list | None = None, **kwargs: Any) -> None:
         built = [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in (pipeline or [])]

@@ -413,6 +413,8 @@ class SyntheticStreetDataset(BaseImageDataset):
         cityscapes_train_ids=SYNTHETIC_TO_CITYSCAPES,
     )
 
+    embedded_data = True
+
     def __init__(
         self,
         domain: str = "source",

@@ -168,6 +168,8 @@ class EmbeddedDigitsDataset(BaseImageDataset):
 
     METAINFO = {"classes": DIGIT_CLASSES}
 
+    embedded_data = True
+
     def __init__(
         self,
         domain: str = "source",

@@ -187,6 +187,8 @@ class _GeneratedDigitsDataset(BaseImageDataset):
 
     METAINFO = {"classes": DIGIT_CLASSES}
 
+    embedded_data = True
+
     def __init__(self, image_size: int, channels: int, pipeline: Sequence[dict] | None, **kwargs: Any) -> None:
         if channels not in (1, 3):
             raise ValueError(f"{type(self).__name__}: channels must be 1 or 3, got {channels!r}")
