@@ -149,7 +149,7 @@ def check_recorded_fingerprints(path: str | Path = RECORD_PATH, names: Iterable[
         DataFingerprintError: One or more data sets draw different pixels than when recorded; the
             message names them, the package versions then and now, and what to do.
     """
-    from dareg.utils.environment import package_versions
+    from dareg.utils.environment import environment_differences, package_versions
 
     record = load_recorded(path)
     wanted = set(names) if names is not None else None
@@ -160,10 +160,7 @@ def check_recorded_fingerprints(path: str | Path = RECORD_PATH, names: Iterable[
     ]
     if not moved:
         return
-    then, now = record["recorded_with"], package_versions()
-    changed = [
-        f"{pkg} {then.get(pkg)} -> {now.get(pkg)}" for pkg in sorted(set(then) | set(now)) if then.get(pkg) != now.get(pkg)
-    ]
+    changed = environment_differences({"packages": record["recorded_with"]}, {"packages": package_versions()})
     raise DataFingerprintError(
         f"{len(moved)} embedded data set(s) draw different pixels than recorded in {path}:\n  "
         + "\n  ".join(moved)
