@@ -69,9 +69,11 @@ def resolved_config_digest(config: str, cfg_options: dict[str, Any] | None = Non
 
 
 def run_environment(
-    config: str, cfg_options: dict[str, Any] | None = None, threads: int = RUN_THREADS
+    config: str, cfg_options: dict[str, Any] | None = None, threads: int | None = RUN_THREADS
 ) -> dict[str, Any]:
     """What a run of ``config`` depends on besides the config: versions, threads, commit, data.
+
+    ``threads`` is the thread count of the run (None: this process's, for runs trained in it).
 
     Returns:
         :func:`dareg.utils.environment.environment_record` plus ``data``: the fingerprint of every

@@ -8,7 +8,6 @@ while the parts of it that can move a number (:func:`result_environment`) are un
 
 from __future__ import annotations
 
-import os
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -68,11 +67,13 @@ def environment_record(threads: int | None = None, root: str | Path | None = Non
     """Versions, thread count and dareg commit of a run, as stored in its run record.
 
     Args:
-        threads: Threads the run used; defaults to ``OMP_NUM_THREADS`` (None when unset).
+        threads: Threads the run used. Defaults to torch's intra-op thread count in this process.
         root: dareg checkout whose commit is recorded. Defaults to the one this module lives in.
     """
-    if threads is None and os.environ.get("OMP_NUM_THREADS", "").isdigit():
-        threads = int(os.environ["OMP_NUM_THREADS"])
+    if threads is None:
+        import torch
+
+        threads = torch.get_num_threads()
     return {"packages": package_versions(), "threads": threads, "dareg_commit": dareg_commit(root)}
 
 

@@ -71,6 +71,8 @@ def test_two_seeds_train_in_their_own_dirs_and_summarise(seed_config, tmp_path, 
     assert summary["last_checkpoint"]["std"] == pytest.approx(statistics.stdev(lasts))
     assert summary["best_checkpoint_oracle_selection"]["mean"] == pytest.approx(statistics.fmean(bests))
     assert [s["last_step"] for s in summary["seeds"]] == [4, 4]
+    environment = summary["environment"]  # what the runs depended on besides the config (issue 22)
+    assert environment["packages"]["torch"] and environment["threads"] >= 1 and "data" in environment
 
 
 def write_scalars(work_dir, lines) -> None:

@@ -7,7 +7,8 @@ Each seed trains as ``tools/train.py CONFIG --work-dir ROOT/seed_N --cfg-options
 would. When the runs logged unsupervised validator scores (``validator/<name>``, see
 ``ValidatorValLoop``), the evaluation each validator scores highest is reported too: a checkpoint
 chosen without target labels. The best evaluation is labelled "oracle selection": it is chosen on
-the target validation set, with target labels. A summary is written to ``ROOT/multi_seed_summary.json``.
+the target validation set, with target labels. A summary is written to ``ROOT/multi_seed_summary.json``,
+with the environment of the runs (package versions, threads, dareg commit, data fingerprints).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 
 from mmengine.config import DictAction
 
+from dareg.analysis.runs import run_environment
 from dareg.apis.multi_seed import train_seeds
 from dareg.utils.seeds import seed_work_dir, summarize_seeds
 
@@ -48,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarize_seeds(work_dirs, args.metric, higher_is_better=not args.lower_is_better)
     print(summary.format())
     os.makedirs(root, exist_ok=True)
+    environment = run_environment(args.config, args.cfg_options, threads=None)
     with open(os.path.join(root, "multi_seed_summary.json"), "w") as handle:
-        json.dump(summary.to_dict(), handle, indent=2)
+        json.dump({**summary.to_dict(), "environment": environment}, handle, indent=2)
     return 0
 
 
