@@ -240,7 +240,7 @@ class WarmupPolyParamScheduler(_ParamScheduler):
         verbose: bool = False,
     ) -> None:
         name = type(self).__name__
-        if end == INF:
+        if end >= INF:
             raise ValueError(f"{name} needs a finite `end`, where the decay reaches eta_min (the run's max_iters)")
         if not 0 <= warmup_iters < end - begin:
             raise ValueError(
