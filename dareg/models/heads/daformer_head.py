@@ -14,9 +14,10 @@ Reference facts (DAFormer ``decode_heads/daformer_head.py``, configs ``daformer_
 
 Initialisation as mmcv's ``ConvModule`` (Kaiming normal, fan-out, ReLU gain; BN weight 1, bias 0)
 and mmseg's ``conv_seg`` (normal, std 0.01, bias 0); the linear embeddings keep PyTorch's default.
-Module names follow the reference (``embed_layers.0.proj``, ``fuse_layer.aspp_modules.1.depthwise_conv.
-conv``, ``fuse_layer.bottleneck.bn``, ``conv_seg``), so a released DAFormer checkpoint's
-``decode_head.*`` entries map onto this head by their prefix alone.
+Module names follow the reference's (``embed_layers.0.proj``, ``fuse_layer.aspp_modules.1.
+depthwise_conv.conv``, ``fuse_layer.bottleneck.bn``, ``conv_seg``, as mmcv's ``ConvModule`` names
+them), so the ``decode_head.*`` entries of a released DAFormer checkpoint should map onto this head
+by their prefix alone (read from the code; not tried on a released file).
 """
 
 from __future__ import annotations
