@@ -2,6 +2,9 @@
 
 ``InvLR`` is the "inv" schedule of DANN, CDAN and MDD (see its docstring).
 
+``WarmupPolyLR`` is mmcv-1.x's ``poly`` policy with a linear warm-up, which DAFormer and MIC train
+with (see its docstring).
+
 ``LinearDecayLR`` is CycleGAN's schedule (Zhu et al., ICCV 2017; reference ``networks.get_scheduler``
 with ``lr_policy="linear"``): the learning rate stays at its initial value for ``n_epochs`` epochs
 (100) and then decays linearly towards 0 over ``n_epochs_decay`` more (100): the factor at epoch ``e``
@@ -190,5 +193,115 @@ class InvLR(LRSchedulerMixin, InvParamScheduler):
         end: First step after the schedule. Defaults to INF.
         last_step: See mmengine's schedulers. Defaults to -1.
         by_epoch: Count epochs. Defaults to False (iterations, as the references).
+        verbose: Print every update. Defaults to False.
+    """
+
+
+class WarmupPolyParamScheduler(_ParamScheduler):
+    """Polynomial decay over ``[begin, end)``, multiplied during the first ``warmup_iters`` steps by a
+    linear warm-up factor rising from ``warmup_ratio`` to 1 (mmcv-1.x's ``poly`` policy with
+    ``warmup="linear"``).
+
+    At step ``t`` since ``begin``, with ``T = end - begin`` and ``W = warmup_iters``::
+
+        value = (eta_min + (base - eta_min) * (1 - t / T) ** power) * warm(t)
+        warm(t) = warmup_ratio + (1 - warmup_ratio) * t / W   if t < W, else 1
+
+    computed in closed form from each parameter group's initial value, so a resumed schedule
+    continues exactly and each group keeps its own multiplier.
+
+    Args:
+        optimizer: Wrapped optimizer.
+        param_name: Name of the scheduled parameter (``"lr"``).
+        warmup_iters: Steps of the warm-up, counted from ``begin`` (0: none). Defaults to 1500.
+        warmup_ratio: Warm-up factor at the first step. Defaults to 1e-6.
+        power: Exponent of the decay. Defaults to 1.0.
+        eta_min: Value the decay reaches at ``end``. Defaults to 0.
+        begin: First step of the schedule. Defaults to 0.
+        end: First step after the schedule; must be finite (the length of training). Defaults to
+            INF (error).
+        last_step: See mmengine's schedulers. Defaults to -1.
+        by_epoch: Count epochs instead of iterations. Defaults to False.
+        verbose: Print every update. Defaults to False.
+    """
+
+    def __init__(
+        self,
+        optimizer,
+        param_name: str,
+        warmup_iters: int = 1500,
+        warmup_ratio: float = 1e-6,
+        power: float = 1.0,
+        eta_min: float = 0.0,
+        begin: int = 0,
+        end: int = INF,
+        last_step: int = -1,
+        by_epoch: bool = False,
+        verbose: bool = False,
+    ) -> None:
+        name = type(self).__name__
+        if end >= INF:
+            raise ValueError(f"{name} needs a finite `end`, where the decay reaches eta_min (the run's max_iters)")
+        if not 0 <= warmup_iters < end - begin:
+            raise ValueError(
+                f"{name}: warmup_iters must be in [0, end - begin) = [0, {end - begin}), got {warmup_iters}; "
+                "train_cfg.max_iters changed alone rescales warmup_iters, begin and end together."
+            )
+        if not 0 < warmup_ratio <= 1 or power < 0 or eta_min < 0:
+            raise ValueError(
+                f"{name}: needs 0 < warmup_ratio <= 1, power >= 0 and eta_min >= 0, got warmup_ratio={warmup_ratio}, "
+                f"power={power}, eta_min={eta_min}"
+            )
+        self.warmup_iters = int(warmup_iters)
+        self.warmup_ratio = float(warmup_ratio)
+        self.power = float(power)
+        self.eta_min = float(eta_min)
+        super().__init__(
+            optimizer, param_name, begin=begin, end=end, last_step=last_step, by_epoch=by_epoch, verbose=verbose
+        )
+
+    def warmup_factor(self, step: int) -> float:
+        """Warm-up multiplier at ``step`` steps after ``begin`` (1 once the warm-up is over)."""
+        if step >= self.warmup_iters:
+            return 1.0
+        return self.warmup_ratio + (1.0 - self.warmup_ratio) * step / self.warmup_iters
+
+    def value(self, base: float, step: int) -> float:
+        """The scheduled value of a group whose initial value is ``base``, at ``step`` steps after ``begin``."""
+        progress = min(step, self.end - self.begin) / (self.end - self.begin)
+        decayed = self.eta_min + (base - self.eta_min) * (1.0 - progress) ** self.power
+        return decayed * self.warmup_factor(step)
+
+    def _get_value(self) -> list[float]:
+        return [self.value(base, self.last_step) for base in self.base_values]
+
+
+@PARAM_SCHEDULERS.register_module()
+class WarmupPolyLR(LRSchedulerMixin, WarmupPolyParamScheduler):
+    """Poly learning-rate decay with a linear warm-up on top, as mmcv-1.x computes it (DAFormer, MIC).
+
+    DAFormer's ``poly10warm.py`` (``policy="poly"``, ``power=1.0``, ``min_lr=0``, ``warmup="linear"``,
+    ``warmup_iters=1500``, ``warmup_ratio=1e-6``; /work/shared/METHODS_SELFTRAINING.md section 2) runs
+    in mmcv 1.x, whose poly factor ``(1 - t / max_iters) ** power`` counts from iteration 0 and whose
+    warm-up multiplies it during the first 1500 iterations. The mmsegmentation-1.x translation,
+    ``LinearLR(start_factor=1e-6, end=1500)`` then ``PolyLR(begin=1500, end=max_iters)``, starts the
+    decay only after the warm-up: in a 40k run its rate is 1.0 of the base instead of the reference's
+    0.9625 at iteration 1500, and 0.519 instead of 0.5 at 20000. This scheduler reproduces the
+    reference::
+
+        param_scheduler = dict(
+            segmentor=dict(type="WarmupPolyLR", warmup_iters=1500, warmup_ratio=1e-6, power=1.0,
+                           eta_min=0.0, begin=0, end=40000, by_epoch=False))
+
+    Args:
+        optimizer: Wrapped optimizer.
+        warmup_iters: Warm-up steps from ``begin``. Defaults to 1500.
+        warmup_ratio: Warm-up factor at the first step. Defaults to 1e-6.
+        power: Exponent of the decay. Defaults to 1.0.
+        eta_min: Learning rate at ``end``. Defaults to 0.
+        begin: First step. Defaults to 0.
+        end: First step after the schedule (the end of training).
+        last_step: See mmengine's schedulers. Defaults to -1.
+        by_epoch: Count epochs. Defaults to False (iterations, as the reference).
         verbose: Print every update. Defaults to False.
     """

@@ -222,8 +222,8 @@ def _schedulers(cfg: dict) -> Iterator[tuple[str, dict]]:
 
 
 #: Scheduler arguments, besides ``begin`` and ``end``, that count iterations of the run
-#: (``LinearDecayLR``'s constant phase); :func:`follow_max_iters` scales them too.
-SCHEDULER_SPAN_KEYS = ("constant_steps",)
+#: (``LinearDecayLR``'s constant phase, ``WarmupPolyLR``'s warm-up); :func:`follow_max_iters` scales them too.
+SCHEDULER_SPAN_KEYS = ("constant_steps", "warmup_iters")
 
 
 def follow_max_iters(cfg: dict, old_max: int, new_max: int) -> list[str]:

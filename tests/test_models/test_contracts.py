@@ -34,6 +34,7 @@ TINY_CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
     "backbones": {
         "DeepLabV2ResNet": dict(cfg=dict(depth=50), input=(1, 3, 33, 33)),
         "LeNetEncoder": dict(cfg=dict(), input=(2, 1, 28, 28)),
+        "MixTransformer": dict(cfg=dict(arch="mit_b0"), input=(1, 3, 32, 32)),
         "PixelDATaskNet": dict(cfg=dict(), input=(2, 3, 32, 32)),
         "SMPEncoder": dict(cfg=dict(encoder_name="resnet18"), input=(2, 3, 32, 32)),
         "TimmBackbone": dict(cfg=dict(model_name="resnet10t", output_stride=8), input=(1, 3, 32, 32)),
@@ -43,6 +44,10 @@ TINY_CONFIGS: dict[str, dict[str, dict[str, Any]]] = {
     "heads": {
         "ASPPClassifier": dict(cfg=dict(in_channels=8, num_classes=3), input=(1, 8, 9, 9)),
         "Bottleneck": dict(cfg=dict(in_channels=16, out_channels=8, dropout_ratio=0.5), input=(4, 16)),
+        "DAFormerHead": dict(
+            cfg=dict(in_channels=[4, 6, 8], num_classes=3, embed_dims=4, channels=4),
+            input=lambda: ([torch.randn(2, 4, 8, 8), torch.randn(2, 6, 4, 4), torch.randn(2, 8, 2, 2)],),
+        ),
         "HeadPair": dict(cfg=dict(head=dict(type="MLPClsHead", in_channels=16, hidden_channels=(8,))), input=(4, 16)),
         "LinearClsHead": dict(cfg=dict(in_channels=16, num_classes=3), input=(2, 16)),
         "MLPClsHead": dict(cfg=dict(in_channels=16, num_classes=3, hidden_channels=(8, 8)), input=(4, 16)),

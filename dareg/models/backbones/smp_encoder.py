@@ -55,6 +55,9 @@ class SMPEncoder(nn.Module):
         ([256, 512], [(1, 256, 8, 8), (1, 512, 8, 8)])
     """
 
+    #: Where to get weights for ``checkpoint_path``, appended to the message of a missing file.
+    weights_hint = SMP_WEIGHTS_HINT
+
     def __init__(
         self,
         encoder_name: str,
@@ -101,14 +104,17 @@ class SMPEncoder(nn.Module):
                 pretrained = get_encoder(self.encoder_name, weights=self.encoder_weights, **self._encoder_kwargs)
             self.encoder.load_state_dict(pretrained.state_dict())
         if self.checkpoint_path is not None:
-            state = read_state_dict(self.checkpoint_path, owner, SMP_WEIGHTS_HINT)
-            try:  # smp's encoders override load_state_dict (dropping fc.*) and return nothing: strict it is
-                self.encoder.load_state_dict(state)
-            except RuntimeError as error:
-                raise KeyError(
-                    f"{owner}: the weights in {self.checkpoint_path} do not match the encoder (expected the state "
-                    f"dict of smp's '{self.encoder_name}' encoder): {error}"
-                ) from error
+            self._load_local_weights(read_state_dict(self.checkpoint_path, owner, self.weights_hint), owner)
+
+    def _load_local_weights(self, state: dict[str, torch.Tensor], owner: str) -> None:
+        """Load the state dict read from ``checkpoint_path`` into :attr:`encoder`, strictly."""
+        try:  # smp's encoders override load_state_dict (dropping fc.*) and return nothing: strict it is
+            self.encoder.load_state_dict(state)
+        except RuntimeError as error:
+            raise KeyError(
+                f"{owner}: the weights in {self.checkpoint_path} do not match the encoder (expected the state "
+                f"dict of smp's '{self.encoder_name}' encoder): {error}"
+            ) from error
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
         features = self.encoder(x)

@@ -65,11 +65,12 @@ class MultiLevelSegmentor(BaseTaskModel):
     """Backbone + main head (+ auxiliary head), returning logits per level, main last.
 
     The backbone must return a list of feature maps; the main head reads the last one and the
-    auxiliary head the one before it (layer3 and layer4 for :class:`DeepLabV2ResNet`). A head config
-    without ``in_channels`` gets it from the backbone's ``out_channels``, so swapping the backbone
-    is a change of one dict. Heads live under attribute names containing ``"head"``, so
-    ``paramwise_cfg=dict(custom_keys={"head": dict(lr_mult=10.0)})`` gives both heads the
-    reference's 10x learning rate.
+    auxiliary head the one before it (layer3 and layer4 for :class:`DeepLabV2ResNet`). A head class
+    with ``takes_feature_list = True`` (``DAFormerHead``) reads the whole list instead. A head config
+    without ``in_channels`` gets it from the backbone's ``out_channels`` (the whole list for a head
+    that reads the list), so swapping the backbone is a change of one dict. Heads live under
+    attribute names containing ``"head"``, so ``paramwise_cfg=dict(custom_keys={"head":
+    dict(lr_mult=10.0)})`` gives both heads the reference's 10x learning rate.
 
     Args:
         backbone: Backbone config (``BACKBONES``).
@@ -81,6 +82,14 @@ class MultiLevelSegmentor(BaseTaskModel):
         ignore_index: Label ignored by the loss. Defaults to 255.
         align_corners: ``align_corners`` of the bilinear upsampling of logits. Defaults to True
             (the reference).
+
+    DAFormer (MiT encoder, DAFormer head, logits at 1/4 upsampled with ``align_corners=False``)::
+
+        MultiLevelSegmentor(
+            backbone=dict(type="MixTransformer", arch="mit_b5"),
+            head=dict(type="DAFormerHead", num_classes=19),
+            loss_weights=1.0,
+            align_corners=False)
 
     Examples:
         >>> seg = MultiLevelSegmentor(
@@ -121,14 +130,24 @@ class MultiLevelSegmentor(BaseTaskModel):
     @staticmethod
     def _with_in_channels(cfg: dict, channels: list[int], index: int, name: str) -> dict:
         cfg = dict(cfg)
-        if "in_channels" not in cfg:
-            if len(channels) < -index:
+        if "in_channels" in cfg:
+            return cfg
+        head_class = HEADS.get(cfg["type"]) if isinstance(cfg.get("type"), str) else cfg.get("type")
+        if getattr(head_class, "takes_feature_list", False):
+            if not channels:
                 raise ValueError(
-                    f"MultiLevelSegmentor: {name} has no in_channels and the backbone exposes out_channels="
-                    f"{channels}; set {name}.in_channels, or make the backbone return "
-                    f"{-index} feature levels (out_indices)."
+                    f"MultiLevelSegmentor: {name} reads every feature level but the backbone exposes no "
+                    f"out_channels; set {name}.in_channels to the list of its levels' channels."
                 )
-            cfg["in_channels"] = channels[index]
+            cfg["in_channels"] = list(channels)
+            return cfg
+        if len(channels) < -index:
+            raise ValueError(
+                f"MultiLevelSegmentor: {name} has no in_channels and the backbone exposes out_channels="
+                f"{channels}; set {name}.in_channels, or make the backbone return "
+                f"{-index} feature levels (out_indices)."
+            )
+        cfg["in_channels"] = channels[index]
         return cfg
 
     @property
@@ -146,16 +165,21 @@ class MultiLevelSegmentor(BaseTaskModel):
         """Names of the output levels, in output order (used in loss keys: ``loss_seg_aux``, ``loss_seg``)."""
         return ("aux", "main") if self.auxiliary_head is not None else ("main",)
 
+    @staticmethod
+    def _run_head(head: torch.nn.Module, features: list[torch.Tensor], index: int) -> torch.Tensor:
+        """The head on ``features[index]``, or on the whole list for a head that reads the list."""
+        return head(features) if getattr(head, "takes_feature_list", False) else head(features[index])
+
     def forward(self, inputs: torch.Tensor) -> list[torch.Tensor]:
         features = self.backbone(inputs)
         if self.auxiliary_head is None:
-            return [self.head(features[-1])]
+            return [self._run_head(self.head, features, -1)]
         if len(features) < 2:
             raise ValueError(
                 "MultiLevelSegmentor: the auxiliary head needs two feature levels but the backbone returned "
                 f"{len(features)}; set the backbone's out_indices to two levels."
             )
-        return [self.auxiliary_head(features[-2]), self.head(features[-1])]
+        return [self._run_head(self.auxiliary_head, features, -2), self._run_head(self.head, features, -1)]
 
     def loss(self, outputs: list[torch.Tensor], data_samples: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Weighted cross-entropy per level, logits upsampled to the label size (``loss_seg_aux``, ``loss_seg``)."""

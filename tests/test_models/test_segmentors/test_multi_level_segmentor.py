@@ -93,3 +93,33 @@ def test_heads_get_ten_times_the_learning_rate():
 def test_wrong_number_of_loss_weights():
     with pytest.raises(ValueError, match="loss_weights"):
         make(aux=False)  # default (0.1, 1.0) is for two levels
+
+
+def mit_daformer(**head) -> MultiLevelSegmentor:
+    torch.manual_seed(0)
+    return MultiLevelSegmentor(
+        backbone=dict(type="MixTransformer", arch="mit_b0"),
+        head=dict(type="DAFormerHead", num_classes=4, embed_dims=16, channels=16, **head),
+        loss_weights=1.0,
+        align_corners=False,
+    )
+
+
+def test_a_head_that_reads_the_feature_list_gets_every_level_and_their_channels():
+    seg = mit_daformer()
+    assert seg.head.in_channels == [32, 64, 160, 256]  # from the backbone's out_channels
+    x = torch.randn(2, 3, 32, 64)
+    seg.eval()  # without drop path and dropout
+    torch.testing.assert_close(seg(x)[0], seg.head(seg.backbone(x)))
+    (logits,) = seg.train()(x)
+    assert tuple(logits.shape) == (2, 4, 8, 16)  # DAFormer predicts at 1/4
+    labels = torch.randint(0, 4, (2, 32, 64))
+    loss = seg.loss([logits], {"gt_seg": labels})["loss_seg"]
+    up = F.interpolate(logits, size=(32, 64), mode="bilinear", align_corners=False)
+    torch.testing.assert_close(loss, F.cross_entropy(up, labels, ignore_index=255))
+    loss.backward()
+    assert seg.backbone.encoder.patch_embed1.proj.weight.grad.abs().sum() > 0
+    assert seg.head.embed_layers["3"].proj.weight.grad.abs().sum() > 0
+    (prediction,) = seg.predict([logits[:1]], None, input_size=(32, 64))
+    assert torch.equal(prediction["pred_seg"], up[:1].argmax(1)[0])
+    assert mit_daformer(in_channels=[32, 64, 160, 256]).head.in_channels == [32, 64, 160, 256]  # explicit is kept
