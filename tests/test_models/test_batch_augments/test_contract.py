@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 import torch
 
+from dareg.engine.hooks.random_state_hook import capture_random_state, restore_random_state
 from dareg.plugins import origin_of
 from dareg.registry import BATCH_AUGMENTS
 
@@ -54,13 +55,13 @@ def test_every_registered_augment_has_a_row():
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
-def test_replays_exactly_under_restored_state_and_under_a_generator(name):
+def test_replays_exactly_under_the_saved_random_state_and_under_a_generator(name):
     cfg, call = CALLS[name]
     augment = BATCH_AUGMENTS.build(dict(type=name, **cfg))
-    state = torch.get_rng_state()
+    state = capture_random_state()  # what RandomStateHook saves in every checkpoint
     first = call(augment, None)
     moved_on = call(augment, None)
-    torch.set_rng_state(state)
+    restore_random_state(state)  # what it restores on resume
     assert torch.equal(call(augment, None), first)
     assert not torch.equal(first, moved_on), "two calls drew the same numbers"
     seeded = [call(augment, torch.Generator().manual_seed(11)) for _ in range(2)]
