@@ -36,6 +36,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 from dareg.registry import LOSSES
 
@@ -85,6 +86,11 @@ def pool_labels_by_ratio(
     return pooled
 
 
+def _network(module: nn.Module) -> nn.Module:
+    """The network inside a DDP wrapper, else ``module`` (copies and state dicts need the bare one)."""
+    return module.module if isinstance(module, DistributedDataParallel) else module
+
+
 def _last(features: torch.Tensor | Sequence[torch.Tensor], index: int) -> torch.Tensor:
     return features if isinstance(features, torch.Tensor) else features[index]
 
@@ -132,7 +138,7 @@ class ImageNetFeatureDistance(nn.Module):
         super().__init__()
         if classes is not None and num_classes is None:
             raise ValueError("ImageNetFeatureDistance: classes needs num_classes (the labels' class count).")
-        self.frozen_encoder = copy.deepcopy(encoder).requires_grad_(False).eval()
+        self.frozen_encoder = copy.deepcopy(_network(encoder)).requires_grad_(False).eval()
         self.classes = None if classes is None else tuple(int(c) for c in classes)
         self.num_classes = None if num_classes is None else int(num_classes)
         self.min_ratio = float(min_ratio)
@@ -157,7 +163,7 @@ class ImageNetFeatureDistance(nn.Module):
         if self._synced_seen or bool(self.synced):
             self._synced_seen = True
             return False
-        self.frozen_encoder.load_state_dict(encoder.state_dict())
+        self.frozen_encoder.load_state_dict(_network(encoder).state_dict())
         self.synced.fill_(True)
         self._synced_seen = True
         return True
