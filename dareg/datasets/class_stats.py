@@ -91,6 +91,17 @@ def fingerprint(dataset: Any, infos: list[dict], num_classes: int) -> str | None
     return hashlib.sha256(json.dumps(description).encode()).hexdigest()
 
 
+def _load(path: str) -> np.ndarray | None:
+    """The cached counts, or None when there are none or the file cannot be read (then they are recounted)."""
+    if not os.path.isfile(path):
+        return None
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        warnings.warn(f"Ignoring the unreadable class statistics cache {path} ({error}); counting again.", stacklevel=3)
+        return None
+
+
 def _save(path: str, counts: np.ndarray) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
@@ -144,10 +155,9 @@ def class_pixel_counts(
     path = None
     if key is not None:
         path = os.path.join(cache_dir or default_cache_dir(), "class_stats", f"{type(dataset).__name__}-{key[:32]}.npy")
-        if os.path.isfile(path):
-            counts = np.load(path)
-            if counts.shape == (len(infos), num_classes):
-                return counts
+        cached = _load(path)
+        if cached is not None and cached.shape == (len(infos), num_classes):
+            return cached
     read = label_reader(dataset)
     show = progress if progress is not None else len(infos) >= PROGRESS_MIN_SAMPLES
     rows = [

@@ -71,3 +71,15 @@ def test_unlabelled_data_is_refused_with_the_reason(tmp_path):
     root = write_gta5_layout(tmp_path / "gta5", n=1)
     with pytest.raises(ValueError, match="loads no labels"):
         class_pixel_counts(GTA5Dataset(data_root=root, with_labels=False), num_classes=19, cache_dir=str(tmp_path))
+
+
+def test_a_broken_cache_file_is_counted_again_and_replaced(tmp_path):
+    root = write_gta5_layout(tmp_path / "gta5", n=2)
+    cache = tmp_path / "cache"
+    counts = class_pixel_counts(GTA5Dataset(data_root=root), cache_dir=str(cache))
+    (path,) = (cache / "class_stats").iterdir()
+    path.write_bytes(path.read_bytes()[:20])  # truncated
+    with pytest.warns(UserWarning, match="unreadable class statistics cache"):
+        again = class_pixel_counts(GTA5Dataset(data_root=root), cache_dir=str(cache))
+    assert again.tolist() == counts.tolist()
+    assert np.load(path).tolist() == counts.tolist()
