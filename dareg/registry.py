@@ -14,7 +14,8 @@ Two families of registries live in this file:
   default scope, because a scoped lookup never searches children; mmseg 0.x aliased its typed
   names to one ``MODELS`` and lost the per-kind listing. Mirroring keeps both.
 * **Everything else** (``DATASETS``, ``TRANSFORMS``, ``METRICS``, ``HOOKS`` ...): ordinary children of
-  mmengine's roots with scope ``"dareg"``, as in every OpenMMLab toolbox.
+  mmengine's roots with scope ``"dareg"``, as in every OpenMMLab toolbox. Kinds that mmengine has no
+  root for (``VALIDATORS``, ``BATCH_AUGMENTS``) are registries of their own with scope ``"dareg"``.
 
 All registries import their defining modules lazily (``locations``), load installed plugins
 (entry-point group ``dareg.plugins``) on first use, and fail on an unknown name with the registry's
@@ -185,10 +186,15 @@ GENERATORS = ModelKindRegistry("generator", locations=["dareg.models.generators"
 DISCRIMINATORS = ModelKindRegistry("discriminator", locations=["dareg.models.discriminators"])
 LOSSES = ModelKindRegistry("loss", locations=["dareg.models.losses"])
 ALGORITHMS = ModelKindRegistry("algorithm", locations=["dareg.algorithms"])
+#: Batch-level augmentations that algorithms apply to device tensors inside ``train_step`` (ClassMix,
+#: block masks, colour jitter, blur); not per-sample pipeline steps (those are ``TRANSFORMS``).
+BATCH_AUGMENTS = DaregRegistry("batch augmentation", locations=["dareg.models.batch_augments"])
 
 # --- data ----------------------------------------------------------------------------------------
 DATASETS = _child(MMENGINE_DATASETS, "dataset", ["dareg.datasets"])
-DATA_SAMPLERS = _child(MMENGINE_DATA_SAMPLERS, "data sampler", ["dareg.datasets.samplers"])
+DATA_SAMPLERS = _child(
+    MMENGINE_DATA_SAMPLERS, "data sampler", ["dareg.datasets.samplers", "dareg.datasets.rare_class_sampling"]
+)
 TRANSFORMS = _child(MMENGINE_TRANSFORMS, "transform", ["dareg.datasets.transforms"])
 FUNCTIONS = _child(MMENGINE_FUNCTIONS, "function", ["dareg.datasets.collate"])
 
@@ -231,6 +237,7 @@ MODEL_KINDS: dict[str, ModelKindRegistry] = {
 ALL_REGISTRIES: dict[str, DaregRegistry] = {
     **MODEL_KINDS,
     "models": MODELS,
+    "batch_augments": BATCH_AUGMENTS,
     "datasets": DATASETS,
     "data_samplers": DATA_SAMPLERS,
     "transforms": TRANSFORMS,

@@ -30,7 +30,8 @@ class BaseImageDataset(BaseDataset):
     expected layout. On top of mmengine's ``BaseDataset`` it:
 
     * accepts a :class:`~dareg.datasets.samplers.StreamKey` as index and hands the pipeline a
-      per-sample generator in ``results["rng"]``, which dareg's random transforms use;
+      per-sample generator in ``results["rng"]``, which dareg's random transforms use (and the
+      key's focus class, if any, in ``results["focus_class"]``);
     * builds its pipeline from dareg's ``TRANSFORMS`` registry, so it also works outside a Runner;
     * exposes ``stream_sizes`` for :class:`~dareg.datasets.samplers.StreamSampler`;
     * hands every sample the dataset's ``label_lut`` (raw label id -> train id, applied by
@@ -60,6 +61,11 @@ class BaseImageDataset(BaseDataset):
         super().__init__(pipeline=built, **kwargs)
 
     @property
+    def stream_datasets(self) -> tuple[BaseImageDataset, ...]:
+        """The datasets of the domains a stream sampler draws from: this one."""
+        return (self,)
+
+    @property
     def stream_sizes(self) -> tuple[int, ...]:
         """Sizes of the domains a stream sampler draws from: this dataset's length."""
         return (len(self),)
@@ -85,13 +91,17 @@ class BaseImageDataset(BaseDataset):
     def __getitem__(self, key: int | StreamKey) -> dict:
         if not self._fully_initialized:
             self.full_init()
+        focus = None
         if isinstance(key, StreamKey):
             index, seed = key.indices[0], key.seed
+            focus = key.focus[0] if key.focus else None
         else:
             index, seed = int(key), None
         results = self.get_data_info(index)
         results["rng"] = sample_rng(seed)
         results["sample_idx"] = index
+        if focus is not None:
+            results["focus_class"] = int(focus)
         data = self.pipeline(results)
         if data is None:
             raise RuntimeError(

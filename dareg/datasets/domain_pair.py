@@ -46,6 +46,11 @@ class DomainPairDataset(Dataset):
         return dict(getattr(self.source, "metainfo", {}))
 
     @property
+    def stream_datasets(self) -> tuple[Dataset, Dataset]:
+        """The two domains' datasets, in stream order (samplers that look at the data use it)."""
+        return (self.source, self.target)
+
+    @property
     def stream_sizes(self) -> tuple[int, int]:
         """Sizes of the two domains, for :class:`~dareg.datasets.samplers.StreamSampler`."""
         return (len(self.source), len(self.target))
@@ -55,11 +60,10 @@ class DomainPairDataset(Dataset):
 
     def __getitem__(self, key: int | StreamKey) -> dict[str, Any]:
         if isinstance(key, StreamKey):
-            source_idx, target_idx = key.indices
             source_seed, target_seed = np.random.SeedSequence(key.seed).generate_state(2)
             return {
-                "source": self.source[StreamKey((source_idx,), int(source_seed))],
-                "target": self.target[StreamKey((target_idx,), int(target_seed))],
+                "source": self.source[key.domain(0, int(source_seed))],
+                "target": self.target[key.domain(1, int(target_seed))],
             }
         key = int(key)
         return {

@@ -23,10 +23,21 @@ from dareg.registry import DATA_SAMPLERS
 
 
 class StreamKey(NamedTuple):
-    """What a stream sampler hands to a dataset: one index per domain and the sample's seed."""
+    """What a stream sampler hands to a dataset: one index per domain and the sample's seed.
+
+    ``focus`` optionally names, per domain, a class the sample was drawn for (Rare Class Sampling,
+    :class:`~dareg.datasets.rare_class_sampling.RareClassSampler`); the dataset hands it to its
+    pipeline as ``results["focus_class"]``, where ``RandomCrop(focus_min_pixels=...)`` uses it.
+    """
 
     indices: tuple[int, ...]
     seed: int
+    focus: tuple[int | None, ...] | None = None
+
+    def domain(self, index: int, seed: int) -> StreamKey:
+        """The single-domain key of domain ``index``, with its own ``seed`` (and its focus class, if any)."""
+        focus = self.focus[index] if self.focus else None
+        return StreamKey((self.indices[index],), seed, None if focus is None else (focus,))
 
 
 @DATA_SAMPLERS.register_module()
@@ -73,8 +84,11 @@ class StreamSampler(Sampler):
     def key(self, position: int) -> StreamKey:
         """The indices and seed at a global stream position."""
         indices = tuple(self._index(domain, position) for domain in range(len(self.sizes)))
-        seed = int(np.random.SeedSequence([self.seed, position]).generate_state(1)[0])
-        return StreamKey(indices, seed)
+        return StreamKey(indices, self.sample_seed(position))
+
+    def sample_seed(self, position: int) -> int:
+        """The seed of the sample's random transforms at a global stream position."""
+        return int(np.random.SeedSequence([self.seed, position]).generate_state(1)[0])
 
     def _index(self, domain: int, position: int) -> int:
         size = self.sizes[domain]

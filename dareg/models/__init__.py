@@ -1,7 +1,9 @@
-"""Model components: backbones, heads, segmentors, classifiers, generators, discriminators, losses."""
+"""Model components: backbones, heads, segmentors, classifiers, generators, discriminators, losses and
+batch augmentations."""
 
 from dareg.models import (  # noqa: F401  (importing registers the components)
     backbones,
+    batch_augments,
     classifiers,
     discriminators,
     generators,

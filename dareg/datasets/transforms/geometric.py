@@ -140,17 +140,51 @@ class RandomCrop:
     Image and label maps must have one size (it fails naming both files otherwise): the same window
     of two differently sized arrays holds different parts of the scene.
 
+    With ``focus_min_pixels``, a sample drawn for a class by Rare Class Sampling (its
+    ``results["focus_class"]``, set by :class:`~dareg.datasets.rare_class_sampling.RareClassSampler`)
+    is re-cropped up to ``focus_max_recrops`` times until the window holds more than
+    ``focus_min_pixels`` pixels of that class; the last window is kept otherwise (DAFormer
+    uda_dataset.py:95-105, whose ``min_pixels * min_crop_ratio`` is 3000 * 0.5 = 1500). Samples
+    without a focus class are cropped once.
+
     Args:
         size: ``(height, width)`` of the crop; an int gives a square.
         pad_if_needed: Pad smaller images (image with 0, labels with ``seg_pad_value``) instead
             of failing. Defaults to False.
         seg_pad_value: Label used for padding. Defaults to 255 (ignored).
+        focus_min_pixels: Pixels of the focus class a window must exceed. Defaults to None (no
+            re-cropping).
+        focus_max_recrops: Re-crops after the first window. Defaults to 10 (DAFormer).
     """
 
-    def __init__(self, size: int | Sequence[int], pad_if_needed: bool = False, seg_pad_value: int = 255) -> None:
+    def __init__(
+        self,
+        size: int | Sequence[int],
+        pad_if_needed: bool = False,
+        seg_pad_value: int = 255,
+        focus_min_pixels: int | None = None,
+        focus_max_recrops: int = 10,
+    ) -> None:
         self.size = (int(size), int(size)) if isinstance(size, int) else (int(size[0]), int(size[1]))
         self.pad_if_needed = pad_if_needed
         self.seg_pad_value = seg_pad_value
+        self.focus_min_pixels = None if focus_min_pixels is None else int(focus_min_pixels)
+        self.focus_max_recrops = int(focus_max_recrops)
+
+    def _window(self, results: dict, height: int, width: int) -> tuple[slice, slice]:
+        """Draw the crop window, re-drawing for a focus class (see the class docstring)."""
+        rng = get_rng(results)
+        crop_h, crop_w = self.size
+        focus = results.get("focus_class")
+        refocus = focus is not None and self.focus_min_pixels is not None and "gt_seg" in results
+        tries = 1 + self.focus_max_recrops if refocus else 1
+        for _ in range(tries):
+            top = int(rng.integers(0, height - crop_h + 1))
+            left = int(rng.integers(0, width - crop_w + 1))
+            window = (slice(top, top + crop_h), slice(left, left + crop_w))
+            if tries == 1 or int((results["gt_seg"][window] == focus).sum()) > self.focus_min_pixels:
+                break
+        return window
 
     def _pad(self, array: np.ndarray, value: int) -> np.ndarray:
         pad_h = max(0, self.size[0] - array.shape[0])
@@ -174,10 +208,7 @@ class RandomCrop:
                 f"RandomCrop of {self.size} does not fit an image of {(height, width)} "
                 f"({results.get('img_path', 'in memory')}): resize first or set pad_if_needed=True."
             )
-        rng = get_rng(results)
-        top = int(rng.integers(0, height - crop_h + 1))
-        left = int(rng.integers(0, width - crop_w + 1))
-        window = (slice(top, top + crop_h), slice(left, left + crop_w))
+        window = self._window(results, height, width)
         results["img"] = results["img"][window]
         for key in SEG_KEYS:
             if key in results:

@@ -2,6 +2,7 @@
 
 from dareg.models.losses.cross_entropy import CrossEntropyLoss
 from dareg.models.losses.cycle_loss import CycleConsistencyLoss, IdentityLoss
+from dareg.models.losses.feature_distance import ImageNetFeatureDistance
 from dareg.models.losses.feature_matching_loss import FeatureMatchingLoss
 from dareg.models.losses.gan_loss import GANLoss
 from dareg.models.losses.margin_disparity import MarginDisparityLoss
@@ -13,6 +14,7 @@ __all__ = [
     "FeatureMatchingLoss",
     "GANLoss",
     "IdentityLoss",
+    "ImageNetFeatureDistance",
     "MarginDisparityLoss",
     "SemanticConsistencyLoss",
 ]
