@@ -43,7 +43,8 @@ def alone(tmp_path, name: str, state: dict, prefix: str) -> dict:
 def test_every_network_is_scored_as_if_alone_and_the_student_is_the_default(self_training, tmp_path):
     runner = trained(tmp_path, "run")
     metrics = runner.val_loop.run()
-    assert set(metrics) == {f"{prefix}{key}" for prefix in ("", "student/", "teacher/") for key in ("mIoU", "aAcc", "mAcc")}
+    keys = ("mIoU", "aAcc", "mAcc")
+    assert set(metrics) == {f"{prefix}{key}" for prefix in ("", "student/", "teacher/") for key in keys}
     assert all(metrics[key] == metrics[f"student/{key}"] for key in ("mIoU", "aAcc", "mAcc"))
     state = runner.model.state_dict()
     assert not torch.equal(state["teacher.network.head.weight"], state["task_model.head.weight"])
@@ -58,7 +59,8 @@ def test_select_makes_the_teacher_the_score_of_the_best_checkpoint_and_of_the_te
     best = [dict(type="BestCheckpointHook", key="mIoU")]
     runner = trained(tmp_path, "teacher", val_cfg=dict(type="NetworksValLoop", select="teacher"), custom_hooks=best)
     record = read_records(runner.work_dir)["mIoU"]
-    scalars = [json.loads(line) for line in open(f"{runner.log_dir}/vis_data/scalars.json")]
+    with open(f"{runner.log_dir}/vis_data/scalars.json") as handle:
+        scalars = [json.loads(line) for line in handle]
     logged = next(entry for entry in scalars if "teacher/mIoU" in entry)
     assert record["score"] == logged["teacher/mIoU"] == logged["mIoU"] and record["iter"] == 4
     # tools/test.py of a config without test_cfg tests the networks and the selection of val_cfg
@@ -74,7 +76,8 @@ def test_select_makes_the_teacher_the_score_of_the_best_checkpoint_and_of_the_te
 
 def test_test_loop_with_one_network(self_training, tmp_path):
     runner = trained(tmp_path, "run", max_iters=2)
-    cfg = Config(tiny_self_training_config(tmp_path / "test", test_cfg=dict(type="NetworksTestLoop", networks=["teacher"])))
+    teacher_only = dict(type="NetworksTestLoop", networks=["teacher"])
+    cfg = Config(tiny_self_training_config(tmp_path / "test", test_cfg=teacher_only))
     tested = run_test(apply_test_options(cfg, f"{runner.work_dir}/iter_2.pth"))
     assert set(tested) == {"teacher/mIoU", "teacher/aAcc", "teacher/mAcc", "mIoU", "aAcc", "mAcc"}
 

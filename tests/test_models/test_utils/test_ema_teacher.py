@@ -1,4 +1,4 @@
-"""EMATeacher: the DACS schedule, the EMA formula on hand-computed values, the copy at iteration 0, buffers, no gradient."""
+"""EMATeacher: the DACS schedule, the EMA by hand, the copy at iteration 0, buffers, no gradient."""
 
 from __future__ import annotations
 
@@ -71,7 +71,8 @@ def test_the_teacher_gets_no_gradient_and_is_in_no_parameter_list_that_trains():
     assert not out.requires_grad and out.grad_fn is None
     (student(x).sum() + holder.teacher(x).sum()).backward()
     assert all(p.grad is None for p in holder.teacher.parameters())
-    assert sorted(holder.state_dict()) == ["student.bias", "student.weight", "teacher.network.bias", "teacher.network.weight"]
+    keys = ["student.bias", "student.weight", "teacher.network.bias", "teacher.network.weight"]
+    assert sorted(holder.state_dict()) == keys
 
 
 def bn_with_statistics(mean: float, var: float, batches: int) -> Net:
