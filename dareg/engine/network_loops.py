@@ -9,8 +9,8 @@ predictions to its own copy of the evaluator, and logs each metric under the net
 prefix (``mIoU``): that is the score of the model, which hooks that know nothing of networks use
 (``BestCheckpointHook(key="mIoU")``, ``CheckpointHook(save_best=...)``, result tables), and the one
 whose predictions the per-iteration hooks (visualisation, prediction saving) receive. The default
-is the first network, the student, as in DACS and DAFormer (DAFormer issue #23: "evaluate the
-student")::
+is the first network, the student, which DACS evaluates (``trainUDA.py:541``) and DAFormer's author
+asks to evaluate (DAFormer issue #23)::
 
     val_cfg = dict(type="NetworksValLoop")                      # every network; select = the student
     val_cfg = dict(type="NetworksValLoop", select="teacher")    # the teacher is the model's score
