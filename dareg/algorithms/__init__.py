@@ -12,7 +12,7 @@ from dareg.algorithms.mcd import MCD
 from dareg.algorithms.mdd import MDD
 from dareg.algorithms.pixelda import PixelDA
 from dareg.algorithms.source_only import SourceOnly
-from dareg.algorithms.spec import TrainSpec, TrainStepPart
+from dareg.algorithms.spec import EMAUpdate, TrainSpec, TrainStepPart
 
 __all__ = [
     "ADDA",
@@ -25,6 +25,7 @@ __all__ = [
     "CyCADA",
     "CycleGAN",
     "DiscoGAN",
+    "EMAUpdate",
     "PixelDA",
     "SourceOnly",
     "TrainSpec",

@@ -32,6 +32,10 @@ class BaseAlgorithm(BaseModel):
       ground truth) for the metrics.
     * ``forward(inputs, data_samples, mode)`` dispatches ``"predict"`` to :meth:`predict` and
       ``"tensor"`` to :meth:`forward_tensor` (raw network outputs, for export and benchmarks).
+    * An algorithm with several networks that can predict (a self-training student and its EMA
+      teacher) names them in :attr:`prediction_networks`; its :meth:`predict` then takes
+      ``network=<name>``, and :meth:`val_step` / :meth:`test_step` pass it on
+      (:class:`~dareg.engine.network_loops.NetworksValLoop` evaluates each).
 
     Helpers keep ``train_step`` short: :meth:`frozen` switches sub-modules' gradients off for one
     step, :meth:`update` back-propagates a loss and steps one named optimizer (:meth:`step` steps
@@ -53,6 +57,10 @@ class BaseAlgorithm(BaseModel):
     #: What ``train_step`` does: optimizers, update order, logged scalars (None: undeclared).
     train_spec: ClassVar[TrainSpec | None] = None
 
+    #: Names ``predict(..., network=name)`` accepts, the default first (``("student", "teacher")``);
+    #: empty when one network makes every prediction.
+    prediction_networks: ClassVar[tuple[str, ...]] = ()
+
     def __init__(self, data_preprocessor: dict | nn.Module | None = None, init_cfg: dict | None = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(type="DomainDataPreprocessor")
@@ -68,7 +76,11 @@ class BaseAlgorithm(BaseModel):
         raise NotImplementedError(f"{type(self).__name__} must implement train_step(data, optim_wrapper)")
 
     def predict(self, inputs: torch.Tensor, data_samples: dict | None = None) -> list[dict]:
-        """Return one prediction dict per sample for the metrics."""
+        """Return one prediction dict per sample for the metrics.
+
+        Algorithms that declare :attr:`prediction_networks` take a third argument, ``network`` (one
+        of those names, defaulting to the first).
+        """
         raise NotImplementedError(f"{type(self).__name__} must implement predict(inputs, data_samples)")
 
     def forward_tensor(self, inputs: torch.Tensor) -> Any:
@@ -80,15 +92,42 @@ class BaseAlgorithm(BaseModel):
         """Run a task network (``BaseTaskModel``) on ``inputs`` and return its per-sample predictions."""
         return task_model.predict(task_model(inputs), data_samples, input_size=tuple(inputs.shape[-2:]))
 
-    def forward(self, inputs: torch.Tensor, data_samples: dict | None = None, mode: str = "tensor") -> Any:
+    def forward(
+        self, inputs: torch.Tensor, data_samples: dict | None = None, mode: str = "tensor", network: str | None = None
+    ) -> Any:
         if mode == "predict":
-            return self.predict(inputs, data_samples)
+            if network is None:
+                return self.predict(inputs, data_samples)
+            return self.predict(inputs, data_samples, network=self.check_network(network))
         if mode == "tensor":
             return self.forward_tensor(inputs)
         raise ValueError(
             f"{type(self).__name__}.forward got mode={mode!r}; dareg algorithms support 'predict' and "
             "'tensor' (losses are computed inside train_step, which owns the optimizer updates)"
         )
+
+    def check_network(self, network: str) -> str:
+        """``network`` if it is one of :attr:`prediction_networks`; otherwise a ``ValueError`` naming them."""
+        if network not in self.prediction_networks:
+            names = list(self.prediction_networks)
+            raise ValueError(
+                f"{type(self).__name__} cannot predict with a network named {network!r}: "
+                + (f"its prediction_networks are {names}." if names else "it predicts with one network only "
+                   "(it declares no prediction_networks).")
+            )
+        return network
+
+    def val_step(self, data: Batch, network: str | None = None) -> list:
+        """Predictions for a validation batch, by the network ``network`` (the default one if None)."""
+        if network is None:
+            return super().val_step(data)
+        return self(**self.data_preprocessor(data, False), mode="predict", network=network)
+
+    def test_step(self, data: Batch, network: str | None = None) -> list:
+        """Predictions for a test batch, by the network ``network`` (the default one if None)."""
+        if network is None:
+            return super().test_step(data)
+        return self(**self.data_preprocessor(data, False), mode="predict", network=network)
 
     # --- helpers for train_step ------------------------------------------------------------------
     @staticmethod

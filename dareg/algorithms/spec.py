@@ -11,9 +11,19 @@ in ``optim_wrapper``), in which order and what each step does, and the scalars i
                     "acc_domain": "domain accuracy"},
         )
 
+Self-training methods also declare the sub-networks that no optimizer updates because they follow
+another network by exponential moving average (a mean teacher, :class:`~dareg.models.utils.EMATeacher`)::
+
+    train_spec = TrainSpec(
+        steps=[("segmentor", "source cross-entropy + pseudo-label cross-entropy on mixed images")],
+        ema=[EMAUpdate("teacher", source="segmentor")],
+        logged={...},
+    )
+
 The declaration is used by ``dareg info``, the method pages of the docs, and the checks before
-training (optimizer keys of the config against it); :func:`dareg.testing.check_train_spec` runs a
-real ``train_step`` and fails when the declaration and the code disagree, so they cannot drift.
+training (optimizer keys of the config against it; an EMA module needs no optimizer and must have
+none); :func:`dareg.testing.check_train_spec` runs a real ``train_step`` and fails when the declaration
+and the code disagree, so they cannot drift.
 """
 
 from __future__ import annotations
@@ -39,6 +49,26 @@ class TrainStepPart:
     when: str = ""
 
 
+#: The schedule of :class:`~dareg.models.utils.EMATeacher` (DACS ``trainUDA.py:111-121``).
+DACS_SCHEDULE = "alpha_t = min(1 - 1/(t+1), alpha) at global iteration t; a copy of the source at t = 0"
+
+
+@dataclass(frozen=True)
+class EMAUpdate:
+    """A sub-network that ``train_step`` moves by exponential moving average instead of an optimizer.
+
+    Attributes:
+        module: Attribute name of the moved sub-module in the algorithm (``"teacher"``).
+        source: Attribute name of the network it follows (``"segmentor"``).
+        schedule: One line: the EMA coefficient and when the update happens. Defaults to
+            :data:`DACS_SCHEDULE`.
+    """
+
+    module: str
+    source: str
+    schedule: str = DACS_SCHEDULE
+
+
 @dataclass(frozen=True)
 class TrainSpec:
     """The optimizers, update order and logged scalars of an algorithm's ``train_step``.
@@ -49,24 +79,38 @@ class TrainSpec:
         logged: Name of each logged scalar -> its meaning. A name may be a glob pattern
             (``loss_adv*``) for terms whose names depend on the config (levels, domains).
         notes: Anything else a user must know about the step (phases, schedules).
+        ema: The sub-networks moved by EMA (no optimizer, no gradient): :class:`EMAUpdate` or
+            ``(module, source)`` / ``(module, source, schedule)`` tuples. Defaults to none.
     """
 
     steps: Sequence[TrainStepPart | tuple[str, ...]]
     logged: Mapping[str, str]
     notes: str = ""
+    ema: Sequence[EMAUpdate | tuple[str, ...]] = ()
     parts: tuple[TrainStepPart, ...] = field(init=False, repr=False)
+    ema_updates: tuple[EMAUpdate, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         parts = tuple(p if isinstance(p, TrainStepPart) else TrainStepPart(*p) for p in self.steps)
         if not parts:
             raise ValueError("TrainSpec needs at least one step (the optimizer train_step updates).")
+        ema_updates = tuple(e if isinstance(e, EMAUpdate) else EMAUpdate(*e) for e in self.ema)
+        both = [e.module for e in ema_updates if e.module in {p.optimizer for p in parts}]
+        if both:
+            raise ValueError(f"TrainSpec: {both} cannot be both stepped by an optimizer and moved by EMA.")
         object.__setattr__(self, "parts", parts)
+        object.__setattr__(self, "ema_updates", ema_updates)
         object.__setattr__(self, "logged", dict(self.logged))
 
     @property
     def optimizer_keys(self) -> tuple[str, ...]:
         """The optimizer keys ``train_step`` uses, in order of first use."""
         return tuple(dict.fromkeys(part.optimizer for part in self.parts))
+
+    @property
+    def ema_modules(self) -> tuple[str, ...]:
+        """The sub-modules moved by EMA (no optimizer, no gradient)."""
+        return tuple(update.module for update in self.ema_updates)
 
     def declares_logged(self, key: str) -> bool:
         """Whether ``key`` is one of the declared logged names (or matches a declared pattern)."""
@@ -102,6 +146,9 @@ class TrainSpec:
         for index, part in enumerate(self.parts, 1):
             when = f" [{part.when}]" if part.when else ""
             out.append(f"  {index}. {part.optimizer}: {part.does}{when}")
+        if self.ema_updates:
+            out.append("moved by EMA (no optimizer, no gradient):")
+            out += [f"  {e.module} <- {e.source}: {e.schedule}" for e in self.ema_updates]
         out.append("logged:")
         width = max(len(name) for name in self.logged) if self.logged else 0
         out += [f"  {name:<{width}}  {meaning}" for name, meaning in self.logged.items()]
@@ -115,6 +162,9 @@ class TrainSpec:
         for index, part in enumerate(self.parts, 1):
             when = f" *({part.when})*" if part.when else ""
             out.append(f"{index}. `{part.optimizer}`: {part.does}{when}")
+        if self.ema_updates:
+            out += ["", "Moved by EMA (no optimizer, no gradient):", ""]
+            out += [f"- `{e.module}` follows `{e.source}`: {e.schedule}" for e in self.ema_updates]
         out += ["", "| logged | meaning |", "| --- | --- |"]
         out += [f"| `{name}` | {meaning} |" for name, meaning in self.logged.items()]
         if self.notes:

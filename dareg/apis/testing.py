@@ -14,7 +14,8 @@ def apply_test_options(cfg: Config, checkpoint: str | None, show_dir: str | None
     """Prepare ``cfg`` for testing ``checkpoint``, as mmseg's ``tools/test.py`` does.
 
     The checkpoint becomes ``load_from`` (no resume); a config without ``test_*`` keys is tested
-    on its validation set; ``show_dir`` adds a
+    on its validation set, by the networks its ``val_cfg`` evaluates (a ``NetworksValLoop``
+    becomes a ``NetworksTestLoop`` with the same ``networks`` and ``select``); ``show_dir`` adds a
     :class:`~dareg.engine.hooks.seg_prediction_saver_hook.SegPredictionSaverHook` writing one
     colourised prediction per test image.
 
@@ -40,7 +41,11 @@ def apply_test_options(cfg: Config, checkpoint: str | None, show_dir: str | None
             # partial test_* keys (e.g. from --cfg-options) override the val_* settings they complete
             cfg[f"test_{key}"] = _merged(cfg[f"val_{key}"], test or {})
     if cfg.get("test_cfg") is None:
-        cfg.test_cfg = dict(type="TestLoop")
+        val_cfg = dict(cfg.get("val_cfg") or {})
+        if val_cfg.get("type") == "NetworksValLoop":
+            cfg.test_cfg = dict(val_cfg, type="NetworksTestLoop")
+        else:
+            cfg.test_cfg = dict(type="TestLoop")
     if show_dir:
         out_dir = show_dir if os.path.isabs(show_dir) else os.path.join(cfg.work_dir, show_dir)
         hooks = list(cfg.get("custom_hooks") or [])

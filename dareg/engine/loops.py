@@ -8,6 +8,7 @@ from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 from mmengine.runner.loops import _InfiniteDataloaderIterator
 
+from dareg.engine.network_loops import NetworksTestLoop, NetworksValLoop  # noqa: F401  (registers them in LOOPS)
 from dareg.engine.validator_loop import ValidatorValLoop  # noqa: F401  (registers it in LOOPS)
 from dareg.registry import LOOPS
 

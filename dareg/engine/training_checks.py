@@ -1,15 +1,17 @@
-"""Checks between building the model and the first iteration: optimizer keys and forgotten parameters.
+"""Checks between building the model and the first iteration: optimizer keys, forgotten parameters, EMA modules.
 
-Two mistakes used to surface late or never:
+Three mistakes used to surface late or never:
 
 * an ``optim_wrapper`` key that is misspelt, or that the algorithm does not step: a ``KeyError`` at
   the first step, or an optimizer that silently never runs;
 * trainable parameters that no optimizer updates: a run that ends with exit code 0 while a
-  sub-network kept its initial weights.
+  sub-network kept its initial weights;
+* a sub-network that ``train_spec`` declares as moved by EMA (a self-training teacher) but that is
+  missing, trainable, or given to an optimizer, which would then fight the EMA.
 
-:func:`check_training_setup` finds both from the config and the built model (no optimizer is
-built), with the closest names. A config that means to leave parameters trainable but
-un-updated says so::
+:func:`check_training_setup` finds them from the config and the built model (no optimizer is
+built), with the closest names. A declared EMA module needs no optimizer and no opt-in. A config
+that means to leave other parameters trainable but un-updated says so::
 
     allow_unoptimized_params = ["task_model.head.*"]   # glob patterns of parameter names, or True
 """
@@ -97,6 +99,45 @@ def check_optimizer_keys(optim_wrapper: dict, model: nn.Module, source: str = "t
         )
 
 
+def check_ema_modules(optim_wrapper: dict, model: nn.Module, source: str = "the config") -> None:
+    """Every module ``train_spec`` declares as moved by EMA exists, is frozen and is in no optimizer.
+
+    Raises:
+        TrainingSetupError: Names the module, what is wrong and what to do.
+    """
+    spec = getattr(type(model), "train_spec", None)
+    if spec is None or not spec.ema_updates:
+        return
+    cls = type(model).__name__
+    children = [name for name, _ in model.named_children() if name != "data_preprocessor"]
+    modules = _optimizer_modules(optim_wrapper) or {}
+    for update in spec.ema_updates:
+        for role, path in (("moved by EMA", update.module), ("the source of the EMA", update.source)):
+            if _submodule(model, path) is None:
+                raise TrainingSetupError(
+                    f"{source}: {cls}.train_spec declares '{path}' as {role}, but {cls} has no such sub-module "
+                    f"(its sub-modules: {children}). Fix the algorithm's train_spec.ema."
+                )
+        teacher = _submodule(model, update.module)
+        trainable = [name for name, p in teacher.named_parameters() if p.requires_grad]
+        if trainable:
+            raise TrainingSetupError(
+                f"{source}: {cls}.{update.module} is moved by EMA from '{update.source}', but {len(trainable)} of its "
+                f"parameters require gradients (first: {trainable[:3]}). An EMA module gets no gradient: freeze it "
+                "(dareg.models.utils.EMATeacher does)."
+            )
+        owned = {id(p) for p in teacher.parameters()}
+        for key, paths in modules.items():
+            for path in paths:
+                sub = _submodule(model, path)
+                if sub is not None and any(id(p) in owned for p in sub.parameters()):
+                    raise TrainingSetupError(
+                        f"{source}: optim_wrapper.{key} updates '{path}', which holds parameters of "
+                        f"'{update.module}'; {cls}.train_spec declares '{update.module}' as moved by EMA from "
+                        f"'{update.source}', with no optimizer. Remove it from optim_wrapper.{key}."
+                    )
+
+
 def unoptimized_parameters(optim_wrapper: dict, model: nn.Module) -> list[str]:
     """Names of the trainable parameters of ``model`` that no optimizer of ``optim_wrapper`` updates."""
     modules = _optimizer_modules(optim_wrapper)
@@ -154,4 +195,5 @@ def check_training_setup(cfg: dict, model: nn.Module) -> None:
         model = model.module
     source = getattr(cfg, "filename", None) or "the config"
     check_optimizer_keys(optim_wrapper, model, source)
+    check_ema_modules(optim_wrapper, model, source)
     check_unoptimized_parameters(optim_wrapper, model, cfg.get(ALLOW_KEY), source)

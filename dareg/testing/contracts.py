@@ -7,7 +7,8 @@ fails with an ``AssertionError`` naming the subject and what went wrong:
   ``state_dict`` round trip into a fresh instance (same outputs in eval mode).
 * :func:`check_loss`: finite value, gradients reach the inputs, ``state_dict`` round trip.
 * :func:`check_algorithm`: real ``train_step`` calls with real optimizers (finite scalars, each
-  stepped optimizer changes its parameters), :func:`check_train_spec`, ``val_step``, and a
+  stepped optimizer changes its parameters), :func:`check_train_spec` (including the EMA modules of
+  self-training methods: no gradient, moved by the declared EMA at every step), ``val_step``, and a
   ``state_dict`` round trip.
 """
 
@@ -191,11 +192,49 @@ def set_iteration(iteration: int) -> None:
     MessageHub.get_current_instance().update_info("iter", iteration)
 
 
+def _parameters(module: nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def _check_ema(model: nn.Module, update: Any, before: dict[str, list[torch.Tensor]], iteration: int) -> None:
+    """The EMA module of ``update`` got no gradient and moved by the EMA of its source in this step."""
+    from dareg.models.utils.ema_teacher import EMATeacher
+
+    cls = type(model).__name__
+    teacher = getattr(model, update.module)
+    with_grad = [n for n, p in teacher.named_parameters() if p.requires_grad or p.grad is not None]
+    assert not with_grad, f"{cls}.{update.module} is moved by EMA but its parameters {with_grad[:3]} have gradients"
+    after = _parameters(teacher)
+    fix = f"call self.{update.module}.update(self.{update.source}, self.current_iter) once per train_step"
+    if not isinstance(teacher, EMATeacher):
+        assert any(not torch.equal(a, b) for a, b in zip(after, before["teacher"])), (
+            f"{cls}.{update.module} is declared as moved by EMA but did not change at iteration {iteration}"
+        )
+        return
+    alpha = teacher.alpha_at(iteration)
+    candidates = []  # the source before the step (EMA first, as DAFormer) or after it (as DACS)
+    for source in (before["source"], _parameters(getattr(model, update.source))):
+        candidates.append([alpha * t + (1 - alpha) * s if alpha else s for t, s in zip(before["teacher"], source)])
+    for expected in candidates:
+        if all(torch.allclose(a, e, rtol=1e-5, atol=1e-6) for a, e in zip(after, expected)):
+            return
+    moved = any(not torch.equal(a, b) for a, b in zip(after, before["teacher"]))
+    raise AssertionError(
+        f"{cls}.{update.module} is not the EMA of {cls}.{update.source} with alpha_{iteration} = {alpha:g} after "
+        f"train_step at iteration {iteration} (it {'moved otherwise' if moved else 'did not move'}): {fix}"
+    )
+
+
 def check_train_spec(model: nn.Module, batch: dict, optim_wrapper: OptimWrapperDict) -> dict[str, torch.Tensor]:
     """Run one real ``train_step`` and check it against the class's ``train_spec``.
 
     Fails when an optimizer is stepped that the spec does not declare, when the order of the
-    updates differs from the declared one, or when a logged key is not declared.
+    updates differs from the declared one, or when a logged key is not declared. For every module
+    the spec declares as moved by EMA (``train_spec.ema``): it must have no gradient and, after the
+    step, be the EMA of its source at the current iteration (:meth:`EMATeacher.alpha_at
+    <dareg.models.utils.EMATeacher.alpha_at>`: a copy at iteration 0), whether the update runs
+    before the optimizer step (DAFormer) or after it (DACS); a module that is not an
+    :class:`~dareg.models.utils.EMATeacher` must at least have moved.
 
     Returns:
         What ``train_step`` returned.
@@ -203,6 +242,14 @@ def check_train_spec(model: nn.Module, batch: dict, optim_wrapper: OptimWrapperD
     cls = type(model).__name__
     spec = getattr(type(model), "train_spec", None)
     assert spec is not None, f"{cls} declares no train_spec (see dareg.algorithms.spec.TrainSpec)"
+    iteration = int(MessageHub.get_current_instance().get_info("iter", 0))
+    ema_before = {
+        update.module: {
+            "teacher": _parameters(getattr(model, update.module)),
+            "source": _parameters(getattr(model, update.source)),
+        }
+        for update in spec.ema_updates
+    }
     calls = record_steps(optim_wrapper)
     logged = model.train_step(copy.deepcopy(batch), optim_wrapper)
     assert calls, f"{cls}.train_step stepped no optimizer"
@@ -210,29 +257,51 @@ def check_train_spec(model: nn.Module, batch: dict, optim_wrapper: OptimWrapperD
     assert problem is None, f"{cls}.train_step stepped {calls}, train_spec disagrees: {problem}"
     undeclared = spec.undeclared_logged(logged)
     assert not undeclared, f"{cls}.train_step logs {undeclared}, not declared in train_spec.logged {list(spec.logged)}"
+    for update in spec.ema_updates:
+        _check_ema(model, update, ema_before[update.module], iteration)
     return logged
+
+
+def perturb_ema_sources(model: nn.Module, scale: float = 0.01, seed: int = 0) -> None:
+    """Shift the parameters of every EMA source of ``model``, as ``init_weights`` or ``load_from`` do.
+
+    A teacher copied from the student at construction differs from the student once mmengine has
+    run ``init_weights`` and loaded ``load_from``; after this, the check of iteration 0 fails unless
+    the teacher is copied from the student inside ``train_step``.
+    """
+    spec = getattr(type(model), "train_spec", None)
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for update in spec.ema_updates if spec is not None else ():
+            for param in getattr(model, update.source).parameters():
+                noise = torch.randn(param.shape, generator=generator, dtype=param.dtype)
+                param.add_(scale * noise.to(param.device))
 
 
 def check_algorithm(
     cfg: dict,
     batch: dict,
     optim_wrapper: dict | None = None,
-    at_iters: Iterable[int] = (0,),
+    at_iters: Iterable[int] | None = None,
 ) -> nn.Module:
     """Check the contract of an algorithm on one batch.
 
     At each iteration of ``at_iters`` (the Runner iteration the algorithm sees; phases switch on
     it), run ``train_step`` with real optimizers and check: the logged values are finite scalar
     tensors, every stepped optimizer changed some of its parameters, and the step follows the
-    class's ``train_spec`` (:func:`check_train_spec`). Then ``val_step`` on the target half returns
-    one prediction per sample, and a fresh instance loaded from the ``state_dict`` makes the same
+    class's ``train_spec`` (:func:`check_train_spec`, EMA modules included). For an algorithm with
+    EMA modules, the networks they follow are first shifted (:func:`perturb_ema_sources`), as
+    ``init_weights`` and ``load_from`` shift them after construction. Then ``val_step`` on the
+    target half returns one prediction per sample (for each of the algorithm's
+    ``prediction_networks``), and a fresh instance loaded from the ``state_dict`` makes the same
     ``forward_tensor`` outputs.
 
     Args:
         cfg: Config of the algorithm (``ALGORITHMS``).
         batch: A collated two-domain batch (:func:`dareg.testing.two_domain_batch`).
         optim_wrapper: ``{key: dict(optimizer=...)}``; defaults to SGD for each ``train_spec`` key.
-        at_iters: Iterations to run ``train_step`` at.
+        at_iters: Iterations to run ``train_step`` at. Defaults to ``(0,)``, and ``(0, 1)`` for an
+            algorithm with EMA modules (the copy, then the first average).
 
     Returns:
         The trained algorithm.
@@ -240,6 +309,12 @@ def check_algorithm(
     name = _name(cfg)
     model = build_seeded(ALGORITHMS, cfg, seed=0).train()
     wrappers = build_optim_wrapper(model, optim_wrapper)
+    spec = getattr(type(model), "train_spec", None)
+    has_ema = spec is not None and bool(spec.ema_updates)
+    if at_iters is None:
+        at_iters = (0, 1) if has_ema else (0,)
+    if has_ema:
+        perturb_ema_sources(model)
     for iteration in at_iters:
         set_iteration(iteration)
         before = {n: p.detach().clone() for n, p in model.named_parameters()}
@@ -254,9 +329,12 @@ def check_algorithm(
             assert changed, f"{name}: optimizer '{key}' stepped at iteration {iteration} but changed no parameter"
     set_iteration(0)
     target = copy.deepcopy(batch["target"])
-    with torch.no_grad():
-        predictions = model.val_step(copy.deepcopy(target))
-    assert len(predictions) == len(target["inputs"]), f"{name}.val_step returned {len(predictions)} predictions"
+    for network in getattr(model, "prediction_networks", ()) or (None,):
+        with torch.no_grad():
+            predictions = model.val_step(copy.deepcopy(target), **({"network": network} if network else {}))
+        assert len(predictions) == len(target["inputs"]), (
+            f"{name}.val_step{f' (network {network!r})' if network else ''} returned {len(predictions)} predictions"
+        )
     copy_ = build_seeded(ALGORITHMS, cfg, seed=1)
     copy_.load_state_dict(model.state_dict())
     model.eval()

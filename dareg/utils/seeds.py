@@ -119,6 +119,8 @@ def pick_metric(evaluations: list[dict[str, Any]], metric: str | None) -> str:
     if "accuracy" in candidates:
         return "accuracy"
     for preferred in ("mIoU", "accuracy/top1"):
+        if preferred in candidates:  # e.g. the selected network's mIoU beside student/mIoU, teacher/mIoU
+            return preferred
         matches = [k for k in candidates if k.endswith(preferred)]
         if len(matches) == 1:
             return matches[0]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import copy
 
 import pytest
+from fixtures.self_training import register_self_training, tiny_self_training_config, unregister_self_training
 from mmengine.config import Config
 
-from dareg.apis import train
-from dareg.engine.training_checks import TrainingSetupError
+from dareg.apis import build_runner, train
+from dareg.engine.training_checks import ALLOW_KEY, TrainingSetupError, check_training_setup
 from dareg.testing import tiny_pair_dataset
 
 BASE = dict(
@@ -84,3 +85,43 @@ def test_trainable_parameters_without_optimizer_fail_unless_the_config_opts_in(t
     optimized = {id(p) for group in runner.optim_wrapper["task_model"].param_groups for p in group["params"]}
     head = list(runner.model.task_model.head.parameters())
     assert runner.iter == 1 and head and all(p.requires_grad and id(p) not in optimized for p in head)
+
+
+# --- self-training: a teacher moved by EMA needs no optimizer and no opt-in -------------------------
+@pytest.fixture
+def self_training():
+    register_self_training()
+    yield
+    unregister_self_training()
+
+
+def self_training_setup(tmp_path, optim_wrapper=None):
+    cfg = Config(tiny_self_training_config(tmp_path, experiment_name=tmp_path.name))
+    if optim_wrapper is not None:
+        cfg.optim_wrapper = optim_wrapper
+    return cfg, build_runner(cfg).model
+
+
+def test_ema_teacher_passes_without_opt_in_and_a_trainable_teacher_fails(self_training, tmp_path):
+    cfg, model = self_training_setup(tmp_path)
+    assert ALLOW_KEY not in cfg
+    check_training_setup(cfg, model)  # no error: the teacher is declared as moved by EMA
+    model.set_requires_grad(model.teacher, True)
+    with pytest.raises(TrainingSetupError, match=r"teacher is moved by EMA from 'task_model', but 4 of its parameters "
+                       r"require gradients \(first: \['network.body.0.weight'"):
+        check_training_setup(cfg, model)
+
+
+def test_teacher_given_to_an_optimizer_is_refused(self_training, tmp_path):
+    both = dict(optimizer=dict(type="SGD", lr=0.01), modules=["task_model", "teacher"])
+    cfg, model = self_training_setup(tmp_path, dict(constructor="MultiOptimWrapperConstructor", task_model=both))
+    with pytest.raises(TrainingSetupError, match=r"optim_wrapper.task_model updates 'teacher', which holds parameters "
+                       r"of 'teacher'; TinySelfTraining.train_spec declares 'teacher' as moved by EMA"):
+        check_training_setup(cfg, model)
+
+
+def test_declared_ema_module_that_does_not_exist_is_named(self_training, tmp_path):
+    cfg, model = self_training_setup(tmp_path)
+    del model.teacher
+    with pytest.raises(TrainingSetupError, match=r"declares 'teacher' as moved by EMA, but TinySelfTraining has no"):
+        check_training_setup(cfg, model)

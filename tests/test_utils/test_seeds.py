@@ -118,3 +118,11 @@ def test_read_evaluations_spans_the_starts_of_a_resumed_run(tmp_path):
     assert [e["step"] for e in read_evaluations(str(tmp_path))] == [4, 6]  # the latest start only
     history = read_evaluations(str(tmp_path), all_runs=True)
     assert [(e["step"], e["accuracy"]) for e in history] == [(2, 10.0), (4, 21.0), (6, 30.0)]
+
+
+def test_the_bare_metric_is_preferred_beside_the_prefixed_metrics_of_several_networks(tmp_path):
+    # NetworksValLoop logs student/mIoU, teacher/mIoU and the selected network's mIoU
+    lines = [{"mIoU": 41.0, "student/mIoU": 41.0, "teacher/mIoU": 43.0, "aAcc": 80.0, "step": 100}]
+    write_scalars(tmp_path / "seed_0", lines)
+    assert summarize_seeds([str(tmp_path / "seed_0")]).metric == "mIoU"
+    assert summarize_seeds([str(tmp_path / "seed_0")], metric="teacher/mIoU").last[0] == 43.0

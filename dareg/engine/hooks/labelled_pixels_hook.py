@@ -7,15 +7,23 @@ cross-entropy is 0 and trains nothing, yet the run goes on for days and exits 0 
 iteration, the iterations in a row in which a :class:`~dareg.models.losses.CrossEntropyLoss` of the
 model was called and never saw a labelled pixel, and stops the run with an explanation when that
 count reaches ``max_iters_without_labels``.
+
+Pseudo-label losses (:class:`~dareg.models.losses.PseudoLabelCrossEntropyLoss`, whose
+``pseudo_labels`` is True) are told apart: their labels come from a teacher, and an iteration in
+which no teacher prediction reached the confidence threshold legitimately leaves them without a
+weighted pixel (self-training starts that way). Such runs are logged as a warning, every
+``max_iters_without_labels`` iterations of the run, and training goes on.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import torch
 from mmengine.dist import all_reduce, is_distributed
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 
 from dareg.models.losses.cross_entropy import CrossEntropyLoss
@@ -38,6 +46,10 @@ class LabelledPixelsHook(Hook):
     raises :class:`NoLabelledPixelsError` naming the loss, the number of iterations, the logged losses
     that stayed at 0, and what to check. Under distributed training the ranks' counts are combined
     (an iteration counts as empty when no rank saw a labelled pixel), so every rank stops together.
+
+    A pseudo-label loss (``pseudo_labels = True``: no pixel with a label and a positive weight means
+    that no teacher prediction was confident enough, not that supervision is missing) never stops
+    the run; its runs of empty iterations are logged as a warning instead.
 
     Args:
         max_iters_without_labels: Length of the run of empty iterations that stops training; None
@@ -83,8 +95,13 @@ class LabelledPixelsHook(Hook):
                 self._streaks[index] += 1
                 previous = self._zero_keys[index]
                 self._zero_keys[index] = zero_keys if previous is None else previous & zero_keys
-                if self._streaks[index] >= self.max_iters_without_labels:
+                if self._streaks[index] < self.max_iters_without_labels:
+                    continue
+                loss = self._losses[index][1]
+                if not getattr(loss, "pseudo_labels", False):
                     raise NoLabelledPixelsError(self._explain(runner, index))
+                if self._streaks[index] % self.max_iters_without_labels == 0:
+                    print_log(self._explain_pseudo(runner, index), logger="current", level=logging.WARNING)
 
     @staticmethod
     def _zero_loss_keys(outputs: Any) -> set[str]:
@@ -98,6 +115,16 @@ class LabelledPixelsHook(Hook):
             if float(value.detach().sum() if isinstance(value, torch.Tensor) else value) == 0.0:
                 keys.add(key)
         return keys
+
+    def _explain_pseudo(self, runner: Any, index: int) -> str:
+        name, loss = self._losses[index]
+        return (
+            f"Iteration {runner.iter + 1}: the pseudo-label loss '{name}' ({type(loss).__name__}) has had no pixel "
+            f"with a label and a positive weight for {self._streaks[index]} iterations in a row: no teacher "
+            "prediction reached the confidence threshold (or every pixel was ignored). This is expected early in "
+            "self-training and training goes on; if it lasts, check the teacher (is it updated, does it predict "
+            "the target well?) and the pseudo-label threshold."
+        )
 
     def _explain(self, runner: Any, index: int) -> str:
         name, loss = self._losses[index]

@@ -7,6 +7,13 @@ on. :class:`StrictLoadHook` checks the checkpoint's ``state_dict`` against the m
 loads it (``after_load_checkpoint`` runs first, for both paths) and raises a
 :class:`CheckpointMismatchError` listing the missing keys, the unexpected keys and the shape
 mismatches.
+
+Self-training warm starts are told apart: a ``load_from`` checkpoint without the keys of a module
+that the algorithm's ``train_spec`` declares as moved by EMA (the teacher; a source-only checkpoint
+has none) is not a mismatch, since the first training iteration copies the teacher from the student
+anyway. The hook names those keys in the log, and fills an :class:`~dareg.models.utils.EMATeacher`'s
+from the checkpoint's student, so that a test of such a checkpoint sees a teacher equal to the
+student. On ``--resume`` a missing teacher stays an error (a resumed run does not copy it again).
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
+from torch import nn
 
 from dareg.registry import HOOKS
 
@@ -94,6 +103,9 @@ class StrictLoadHook(Hook):
         missing, unexpected, mismatched = compare_state_dicts(
             state, model.state_dict(), self.ignore_missing, self.ignore_unexpected
         )
+        teacher_keys: list[str] = []
+        if missing and not getattr(runner, "_resume", False):
+            missing, teacher_keys = self._apart_teacher_keys(model, state, missing, runner)
         if not (missing or unexpected or mismatched):
             return
         message = (
@@ -106,12 +118,54 @@ class StrictLoadHook(Hook):
             message += _listing("unexpected keys (in the checkpoint, not in the model)", unexpected)
         if mismatched:
             message += _listing("shape mismatches", mismatched)
+        if teacher_keys:
+            message += _listing(
+                "keys of EMA modules, not a mismatch (the first training iteration copies them from the student)",
+                teacher_keys,
+            )
         message += (
             "\nUse the checkpoint of this config, or, to start from partial weights on purpose, add "
             "default_hooks=dict(strict_load=dict(type='StrictLoadHook', ignore_missing=[...], "
             "ignore_unexpected=[...])) (glob patterns) to the config."
         )
         raise CheckpointMismatchError(message)
+
+    def _apart_teacher_keys(
+        self, model: nn.Module, state: dict, missing: list[str], runner: Any
+    ) -> tuple[list[str], list[str]]:
+        """Split ``missing`` into other keys and EMA-module keys; fill an EMATeacher's from its student's.
+
+        Returns:
+            The missing keys that remain a mismatch, and the EMA-module keys that stay missing.
+        """
+        from dareg.models.utils.ema_teacher import EMATeacher
+
+        spec = getattr(type(model), "train_spec", None)
+        updates = spec.ema_updates if spec is not None else ()
+        apart: list[str] = []
+        for update in updates:
+            prefix = f"{update.module}."
+            keys = [key for key in missing if key.startswith(prefix)]
+            if not keys:
+                continue
+            missing = [key for key in missing if not key.startswith(prefix)]
+            filled = []
+            if isinstance(getattr(model, update.module, None), EMATeacher):
+                network = f"{prefix}network."
+                for key in keys:
+                    student_key = f"{update.source}.{key[len(network):]}" if key.startswith(network) else None
+                    if student_key in state:
+                        state[key] = state[student_key].clone()
+                        filled.append(key)
+            apart += [key for key in keys if key not in filled]
+            copied = f"{len(filled)} of them start as the checkpoint's '{update.source}', and " if filled else ""
+            print_log(
+                f"load_from: the checkpoint {self._source(runner)} has no weights for '{update.module}' ({len(keys)} "
+                f"keys), which train_spec declares as moved by EMA from '{update.source}'; {copied}the first "
+                f"training iteration copies '{update.module}' from '{update.source}'.",
+                logger="current",
+            )
+        return missing, apart
 
     @staticmethod
     def _source(runner: Any) -> str:

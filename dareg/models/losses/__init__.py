@@ -1,6 +1,6 @@
 """Losses registered in dareg's LOSSES registry."""
 
-from dareg.models.losses.cross_entropy import CrossEntropyLoss
+from dareg.models.losses.cross_entropy import CrossEntropyLoss, PseudoLabelCrossEntropyLoss
 from dareg.models.losses.cycle_loss import CycleConsistencyLoss, IdentityLoss
 from dareg.models.losses.feature_distance import ImageNetFeatureDistance
 from dareg.models.losses.feature_matching_loss import FeatureMatchingLoss
@@ -16,5 +16,6 @@ __all__ = [
     "IdentityLoss",
     "ImageNetFeatureDistance",
     "MarginDisparityLoss",
+    "PseudoLabelCrossEntropyLoss",
     "SemanticConsistencyLoss",
 ]

@@ -8,11 +8,13 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
+from fixtures.self_training import register_self_training, tiny_self_training_config, unregister_self_training
+from mmengine.config import Config
 from torch import nn
 
 from dareg.apis import apply_run_options, train
-from dareg.engine.hooks import LabelledPixelsHook, NoLabelledPixelsError
-from dareg.models.losses import CrossEntropyLoss
+from dareg.engine.hooks import LabelledPixelsHook, NoLabelledPixelsError, labelled_pixels_hook
+from dareg.models.losses import CrossEntropyLoss, PseudoLabelCrossEntropyLoss
 from dareg.registry import TRANSFORMS
 from dareg.utils.config import load_config
 
@@ -118,3 +120,50 @@ def test_run_on_labels_that_are_all_void_stops_with_the_explanation(tmp_path, vo
     message = str(info.value)
     assert "after iteration 3: the supervised loss 'segmentor.loss_seg'" in message
     assert "(logged as loss_seg=0.0000, loss_seg_aux=0.0000)" in message
+
+
+# --- self-training: an empty pseudo-label loss is not missing supervision ------------------------------
+class SupervisedAndPseudo(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loss_seg = CrossEntropyLoss()
+        self.loss_pseudo = PseudoLabelCrossEntropyLoss()
+
+
+def test_an_empty_pseudo_label_loss_only_warns_while_missing_supervision_still_stops(monkeypatch):
+    warnings = []
+    monkeypatch.setattr(labelled_pixels_hook, "print_log", lambda message, **kwargs: warnings.append(message))
+    runner = SimpleNamespace(model=SupervisedAndPseudo(), iter=0)
+    hook = LabelledPixelsHook(max_iters_without_labels=3)
+    hook.before_train(runner)
+    nothing_confident = torch.zeros(1, 2, 2)
+    for _ in range(7):  # labels (the teacher's argmax) but no weight: no pixel reached the threshold
+        runner.model.loss_seg(LOGITS, LABELLED)
+        runner.model.loss_pseudo(LOGITS, torch.zeros(1, 2, 2, dtype=torch.long), nothing_confident)
+        hook.after_train_iter(runner, 0, outputs={"loss_pseudo": torch.tensor(0.0)})
+        runner.iter += 1
+    assert len(warnings) == 2  # after 3 and 6 empty iterations
+    assert warnings[0].startswith("Iteration 3: the pseudo-label loss 'loss_pseudo' (PseudoLabelCrossEntropyLoss) has "
+                                  "had no pixel with a label and a positive weight for 3 iterations in a row")
+    assert "training goes on" in warnings[0]
+    for _ in range(2):
+        step(hook, runner, EMPTY)
+    with pytest.raises(NoLabelledPixelsError, match="the supervised loss 'loss_seg'"):
+        step(hook, runner, EMPTY)
+
+
+def test_self_training_run_whose_pseudo_labels_stay_empty_for_55_iterations_trains_on(tmp_path):
+    """No teacher prediction reaches threshold 1.0: the default hook (50 iterations) must not stop the run."""
+    register_self_training()
+    try:
+        cfg = tiny_self_training_config(
+            tmp_path, max_iters=55, experiment_name="empty_pseudo", custom_hooks=[dict(type="LabelledPixelsHook")]
+        )
+        cfg["model"]["pseudo_labeller"] = dict(type="PseudoLabeller", threshold=1.0)
+        cfg["train_cfg"]["val_interval"] = 100
+        runner = train(Config(cfg))
+    finally:
+        unregister_self_training()
+    assert runner.iter == 55
+    assert runner.message_hub.get_scalar("train/pseudo_quality").current() == 0.0
+    assert runner.message_hub.get_scalar("train/loss_pseudo").current() == 0.0

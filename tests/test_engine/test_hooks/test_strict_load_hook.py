@@ -6,6 +6,8 @@ import os
 
 import pytest
 import torch
+from fixtures.self_training import register_self_training, tiny_self_training_config, unregister_self_training
+from fixtures.tiny_segmentation import tiny_segmentation_config
 from mmengine.config import Config
 from torch import nn
 
@@ -96,3 +98,62 @@ def test_compare_state_dicts_strips_ddp_prefix_and_accepts_lazy_buffers():
         [],
         ["a.weight: checkpoint (3, 2) vs model (2, 2)"],
     )
+
+
+# --- self-training warm starts: the teacher's keys are not a mismatch -----------------------------------
+@pytest.fixture
+def self_training():
+    register_self_training()
+    yield
+    unregister_self_training()
+
+
+def tiny_run(cfg: dict, load_from=None, resume=False, max_iters: int = 1):
+    cfg = Config(cfg)
+    cfg.update(load_from=load_from, resume=resume, custom_hooks=HOOKS, log_level="INFO")
+    cfg.train_cfg.update(max_iters=max_iters, val_interval=max_iters + 1)
+    cfg.default_hooks.checkpoint.interval = 1
+    return train(cfg)
+
+
+def test_source_only_warm_start_names_the_teacher_keys_and_copies_the_loaded_student(self_training, tmp_path, capsys):
+    tiny_run(tiny_segmentation_config(tmp_path / "source", experiment_name="source"), max_iters=2)
+    source_only = str(tmp_path / "source" / "iter_2.pth")
+    loaded = torch.load(source_only, weights_only=False)["state_dict"]
+    tiny_run(tiny_self_training_config(tmp_path / "adapt", experiment_name="adapt"), load_from=source_only)
+    logged = capsys.readouterr().out
+    assert (
+        f"load_from: the checkpoint {source_only} has no weights for 'teacher' (4 keys), which train_spec declares as "
+        "moved by EMA from 'task_model'; 4 of them start as the checkpoint's 'task_model', and the first training "
+        "iteration copies 'teacher' from 'task_model'." in logged
+    )
+    adapted = torch.load(tmp_path / "adapt" / "iter_1.pth", weights_only=False)["state_dict"]
+    for key in ("body.0.weight", "body.0.bias", "head.weight", "head.bias"):
+        # iteration 0 copied the student after load_from; the student then took its first step
+        assert torch.equal(adapted[f"teacher.network.{key}"], loaded[f"task_model.{key}"]), key
+        assert not torch.equal(adapted[f"task_model.{key}"], loaded[f"task_model.{key}"]), key
+
+
+def test_real_mismatches_are_listed_apart_from_the_teacher_and_resume_needs_the_teacher(self_training, tmp_path):
+    tiny_run(tiny_segmentation_config(tmp_path / "source", experiment_name="source"))
+    partial = {k: v for k, v in torch.load(tmp_path / "source" / "iter_1.pth", weights_only=False)["state_dict"].items()
+               if not k.startswith("task_model.head.")}
+    torch.save({"state_dict": partial, "meta": {}}, tmp_path / "partial.pth")
+    with pytest.raises(CheckpointMismatchError) as info:
+        tiny_run(tiny_self_training_config(tmp_path / "a", experiment_name="a"), str(tmp_path / "partial.pth"))
+    message = str(info.value)
+    missing = "missing keys (in the model, not in the checkpoint)"
+    assert f"{missing} (2):\n    task_model.head.weight\n    task_model.head.bias" in message
+    assert (
+        "keys of EMA modules, not a mismatch (the first training iteration copies them from the student) (2):\n"
+        "    teacher.network.head.weight\n    teacher.network.head.bias" in message
+    )
+    # --resume continues the teacher from the checkpoint: a checkpoint without it is a mismatch
+    with pytest.raises(CheckpointMismatchError) as info:
+        tiny_run(
+            tiny_self_training_config(tmp_path / "b", experiment_name="b"),
+            load_from=str(tmp_path / "source" / "iter_1.pth"),
+            resume=True,
+            max_iters=2,
+        )
+    assert f"{missing} (4):\n    teacher.network.body.0.weight" in str(info.value)
