@@ -7,7 +7,7 @@ Examples::
     dareg list --config my_config.py    # after importing the config's custom_imports
     dareg info AdaptSegNet              # signature, summary, origin; optimizers, steps, logged terms
     dareg plugins                       # installed plugins: version, status, error
-    dareg configs demo/                 # installed configs, as dareg:: names
+    dareg configs demo/                 # installed configs, as dareg:: names (plugins': pkg::)
     dareg train dareg::demo/source_only_digits.py --work-dir work_dirs/x
     dareg new-plugin my-method          # a working plugin package in ./dareg-my-method
 """
@@ -124,9 +124,11 @@ def cmd_plugins() -> int:
 
 
 def cmd_configs(prefix: str | None) -> int:
-    from dareg.utils.config_paths import PREFIX, installed_configs
+    from dareg.utils.config_paths import SEPARATOR, installed_configs, plugin_config_packages
 
-    names = [n for n in installed_configs() if not prefix or n[len(PREFIX) :].startswith(prefix.removeprefix(PREFIX))]
+    names = [name for package in ["dareg", *plugin_config_packages()] for name in installed_configs(package)]
+    if prefix:  # `pkg::folder/` matches whole names, `folder/` the path inside any package
+        names = [n for n in names if (n if SEPARATOR in prefix else n.split(SEPARATOR, 1)[1]).startswith(prefix)]
     print("\n".join(names) if names else f"no installed config starts with {prefix!r}")
     return 0 if names else 1
 
@@ -159,8 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     info_parser.add_argument("name")
     info_parser.add_argument("--config", help="load this config first (its custom_imports, disabled_plugins)")
     sub.add_parser("plugins", help="list installed plugins with version, status and error")
-    configs_parser = sub.add_parser("configs", help="list the configs installed with dareg (dareg:: names)")
-    configs_parser.add_argument("prefix", nargs="?", help="only names starting with this, e.g. demo/")
+    configs_parser = sub.add_parser("configs", help="list installed configs of dareg and plugins (pkg:: names)")
+    configs_parser.add_argument("prefix", nargs="?", help="only names starting with this: demo/, dareg_advent::")
     from dareg.apis.train_command import add_train_arguments
 
     add_train_arguments(sub.add_parser("train", help="train a config (as tools/train.py)"))
