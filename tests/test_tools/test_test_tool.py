@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from fixtures.tiny_segmentation import register_tiny_segmentor, tiny_segmentation_config, unregister_tiny_segmentor
+from fixtures.tiny_segmentation import tiny_segmentation_config
 from fixtures.tools import load_tool
 from mmengine.config import Config
 
@@ -20,15 +20,13 @@ from dareg.visualization.palette import palette_lut
 
 @pytest.fixture
 def tiny_config(tmp_path):
-    register_tiny_segmentor()
     raw = tiny_segmentation_config(tmp_path / "unused")
     for key in ("test_dataloader", "test_evaluator", "test_cfg"):  # tested on val, as many configs are
         raw.pop(key)
     cfg = Config(raw)
     path = str(tmp_path / "tiny_seg.py")
     cfg.dump(path)
-    yield path, cfg
-    unregister_tiny_segmentor()
+    return path, cfg
 
 
 def test_main_evaluates_checkpoint_and_saves_one_png_per_image(tiny_config, tmp_path):
