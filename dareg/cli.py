@@ -1,4 +1,4 @@
-"""The ``dareg`` command: registries, plugins, installed configs, training, plugin skeletons.
+"""The ``dareg`` command: registries, plugins, installed configs, training, testing, plugin skeletons.
 
 Examples::
 
@@ -9,6 +9,7 @@ Examples::
     dareg plugins                       # installed plugins: version, status, error
     dareg configs demo/                 # installed configs, as dareg:: names (plugins': pkg::)
     dareg train dareg::demo/source_only_digits.py --work-dir work_dirs/x
+    dareg test dareg::demo/source_only_digits.py work_dirs/x/iter_600.pth
     dareg new-plugin my-method          # a working plugin package in ./dareg-my-method
 """
 
@@ -148,10 +149,52 @@ def cmd_new_plugin(name: str, directory: str) -> int:
     return 0
 
 
+def add_test_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the options of ``tools/test.py`` and ``dareg test`` (config, checkpoint, work/show dirs, overrides)."""
+    from dareg.utils.config import CfgOptionsAction
+
+    parser.add_argument("config", help="config file, or an installed config: dareg::demo/source_only_synthetic.py")
+    parser.add_argument("checkpoint", help="checkpoint file to evaluate")
+    parser.add_argument("--work-dir", help="directory for logs (default ./work_dirs/<config>)")
+    parser.add_argument(
+        "--show-dir",
+        help="save colourised predictions (dataset palette, Cityscapes by default) into this directory "
+        "(relative paths are under the work directory)",
+    )
+    parser.add_argument(
+        "--cfg-options",
+        nargs="+",
+        action=CfgOptionsAction,
+        help="override config keys, e.g. test_dataloader.dataset.data_root=/data/cityscapes",
+    )
+    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm"], default="none", help="job launcher")
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=0, help=argparse.SUPPRESS)
+    return parser
+
+
+def run_test_command(args: argparse.Namespace) -> dict:
+    """Evaluate the checkpoint of ``args`` (:func:`dareg.apis.evaluate_checkpoint`); returns the metrics.
+
+    Raises:
+        SystemExit: A config, plugin or checkpoint error, printed as ``error: ...`` without a traceback.
+    """
+    from dareg.apis import evaluate_checkpoint
+    from dareg.engine.checkpoint_files import CorruptCheckpointError
+    from dareg.utils.config import USER_ERRORS
+
+    try:
+        return evaluate_checkpoint(
+            args.config, args.checkpoint, args.work_dir, args.show_dir, args.cfg_options, args.launcher
+        )
+    except (*USER_ERRORS, CorruptCheckpointError) as error:
+        cause = f"\n  caused by: {type(error.__cause__).__name__}: {error.__cause__}" if error.__cause__ else ""
+        raise SystemExit(f"error: {error}{cause}") from error
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dareg",
-        description="Inspect dareg's registries and plugins, list installed configs, train, start a plugin.",
+        description="Inspect dareg's registries and plugins, list installed configs, train, test, start a plugin.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     list_parser = sub.add_parser("list", help="list registered components, of one kind or all")
@@ -166,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     from dareg.apis.train_command import add_train_arguments
 
     add_train_arguments(sub.add_parser("train", help="train a config (as tools/train.py)"))
+    add_test_arguments(sub.add_parser("test", help="evaluate a checkpoint on a config's test set (as tools/test.py)"))
     new_parser = sub.add_parser("new-plugin", help="write a working plugin package skeleton")
     new_parser.add_argument("name", help="plugin name, e.g. my-method (package dareg_my_method)")
     new_parser.add_argument("--dir", default=".", help="folder to create dareg-<name> in (default: .)")
@@ -193,6 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cmd_new_plugin(args.name, args.dir)
             except (FileExistsError, ValueError) as error:
                 raise PluginError(f"dareg new-plugin: {error}") from error
+        if args.command == "test":
+            run_test_command(args)
+            return 0
         from dareg.apis.train_command import run_train
 
         run_train(args)
