@@ -11,6 +11,7 @@ Examples::
     dareg train dareg::demo/source_only_digits.py --work-dir work_dirs/x
     dareg test dareg::demo/source_only_digits.py work_dirs/x/iter_600.pth
     dareg new-plugin my-method          # a working plugin package in ./dareg-my-method
+    dareg new-plugin my-seg --task segmentation   # the same on the embedded street scenes
 """
 
 from __future__ import annotations
@@ -134,10 +135,10 @@ def cmd_configs(prefix: str | None) -> int:
     return 0 if names else 1
 
 
-def cmd_new_plugin(name: str, directory: str) -> int:
+def cmd_new_plugin(name: str, directory: str, task: str = "classification") -> int:
     from dareg.scaffold import new_plugin, plugin_names
 
-    root = new_plugin(name, directory)
+    root = new_plugin(name, directory, task)
     names = plugin_names(name)
     print(f"wrote {root}:")
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -210,9 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_train_arguments(sub.add_parser("train", help="train a config (as tools/train.py)"))
     add_test_arguments(sub.add_parser("test", help="evaluate a checkpoint on a config's test set (as tools/test.py)"))
+    from dareg.scaffold import TASKS
+
     new_parser = sub.add_parser("new-plugin", help="write a working plugin package skeleton")
     new_parser.add_argument("name", help="plugin name, e.g. my-method (package dareg_my_method)")
     new_parser.add_argument("--dir", default=".", help="folder to create dareg-<name> in (default: .)")
+    new_parser.add_argument(
+        "--task",
+        choices=list(TASKS),
+        default="classification",
+        help="classification: on the embedded digits; segmentation: on the embedded street scenes",
+    )
     return parser
 
 
@@ -234,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_configs(args.prefix)
         if args.command == "new-plugin":
             try:
-                return cmd_new_plugin(args.name, args.dir)
+                return cmd_new_plugin(args.name, args.dir, args.task)
             except (FileExistsError, ValueError) as error:
                 raise PluginError(f"dareg new-plugin: {error}") from error
         if args.command == "test":
