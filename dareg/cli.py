@@ -12,6 +12,7 @@ Examples::
     dareg test dareg::demo/source_only_digits.py work_dirs/x/iter_600.pth
     dareg new-plugin my-method          # a working plugin package in ./dareg-my-method
     dareg new-plugin my-seg --task segmentation   # the same on the embedded street scenes
+    dareg examples dareg-advent         # copy the example plugin the tutorial shows into ./dareg-advent
 """
 
 from __future__ import annotations
@@ -192,6 +193,18 @@ def run_test_command(args: argparse.Namespace) -> dict:
         raise SystemExit(f"error: {error}{cause}") from error
 
 
+def cmd_examples(name: str | None, directory: str) -> int:
+    from dareg.scaffold import copy_example, example_plugins
+
+    if name is None:
+        for example, folder in example_plugins().items():
+            print(f"{example}  {folder.resolve()}")
+        return 0
+    root = copy_example(name, directory)
+    print(f"copied {root}: pip install -e {root}  &&  python -m pytest {root / 'tests'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dareg",
@@ -211,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_train_arguments(sub.add_parser("train", help="train a config (as tools/train.py)"))
     add_test_arguments(sub.add_parser("test", help="evaluate a checkpoint on a config's test set (as tools/test.py)"))
+    examples_parser = sub.add_parser("examples", help="list the example plugins installed with dareg, or copy one")
+    examples_parser.add_argument("name", nargs="?", help="example to copy, e.g. dareg-advent")
+    examples_parser.add_argument("--dir", default=".", help="folder to copy it into (default: .)")
     from dareg.scaffold import TASKS
 
     new_parser = sub.add_parser("new-plugin", help="write a working plugin package skeleton")
@@ -241,11 +257,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_plugins()
         if args.command == "configs":
             return cmd_configs(args.prefix)
-        if args.command == "new-plugin":
+        if args.command in ("new-plugin", "examples"):
             try:
+                if args.command == "examples":
+                    return cmd_examples(args.name, args.dir)
                 return cmd_new_plugin(args.name, args.dir, args.task)
             except (FileExistsError, ValueError) as error:
-                raise PluginError(f"dareg new-plugin: {error}") from error
+                raise PluginError(f"dareg {args.command}: {error}") from error
         if args.command == "test":
             run_test_command(args)
             return 0

@@ -11,15 +11,20 @@ Registered names carry the plugin's prefix (``FooEntropyLoss``), so two plugins 
 The files are written from the templates in ``templates/``: ``common/`` for every task, then the
 task's own folder; ``__PKG__``-style placeholders in paths and contents are replaced by the names
 of :func:`plugin_names`.
+
+``dareg examples [NAME]`` lists, or copies out, the example plugins that ship with dareg
+(``dareg/.mim/plugins``, a link to the checkout's ``plugins/``): the code the plugin tutorial shows.
 """
 
 from __future__ import annotations
 
 import keyword
 import re
+import shutil
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+EXAMPLES = Path(__file__).resolve().parents[1] / ".mim" / "plugins"
 
 #: Task -> placeholders that differ between tasks (the config file and what it trains on).
 TASKS: dict[str, dict[str, str]] = {
@@ -89,3 +94,31 @@ def new_plugin(name: str, directory: str | Path = ".", task: str = "classificati
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_fill(template.read_text(encoding="utf-8"), names), encoding="utf-8")
     return root
+
+
+def example_plugins() -> dict[str, Path]:
+    """``{distribution name: folder}`` of the example plugins installed with dareg (``dareg-advent`` ...)."""
+    if not EXAMPLES.is_dir():
+        return {}
+    return {path.name: path for path in sorted(EXAMPLES.iterdir()) if (path / "pyproject.toml").is_file()}
+
+
+def copy_example(name: str, directory: str | Path = ".") -> Path:
+    """Copy example plugin ``name`` (``dareg-advent`` or ``advent``) into ``directory``; return the copy.
+
+    Build and cache folders of a checkout (``build``, ``*.egg-info``, ``__pycache__``, dot folders) are
+    left out.
+
+    Raises:
+        ValueError: No example plugin has that name (the message lists them).
+        FileExistsError: The target folder exists already (nothing is overwritten).
+    """
+    examples = example_plugins()
+    key = name if name in examples else "dareg-" + name.removeprefix("dareg_").replace("_", "-")
+    if key not in examples:
+        raise ValueError(f"no example plugin {name!r}; dareg ships: {', '.join(examples) or 'none'}")
+    target = Path(directory) / key
+    if target.exists():
+        raise FileExistsError(f"{target} exists already: choose another --dir, or remove it first")
+    shutil.copytree(examples[key], target, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build", ".*"))
+    return target
