@@ -71,7 +71,8 @@ def apply_run_options(
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get("work_dir") is None:
-        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(config_path))[0])
+        name = str(config_path).split("::")[-1]  # pkg::x.py names the file x.py of package pkg
+        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(name))[0])
     if resume in ("auto", True):
         cfg.resume = True
         cfg.load_from = None
