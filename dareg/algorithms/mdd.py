@@ -88,7 +88,7 @@ class MDD(BaseAlgorithm):
         return self.scalars({"loss_cls": loss_cls, "loss_adv": loss_adv, "grl_coeff": self.grl.coeff})
 
     def forward_domains(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor, int]:
-        """Bottleneck features and main logits of the source images followed by the target images, and the source count."""
+        """Features and main logits of the source images followed by the target images, and the source count."""
         source, target = batch["source"]["inputs"], batch["target"]["inputs"]
         features, logits = self.classifier(
             torch.cat([source, target]) if self.joint_forward else [source, target], mode="features_and_logits"

@@ -22,39 +22,26 @@ The contract (``docs/reference/algorithm_contract.md``): gradients are averaged 
 sub-network is *called* (``self.discriminator(x)``, ``self.classifier(x, mode="features_and_logits")``),
 because only DDP's forward prepares the reduction. A part of it run with gradients any other way
 (``self.classifier.extract_features(x)``, ``self.classifier.head(f)``) raises
-:class:`SubNetworkBypassError` at that call, naming it and the fix. ``.module`` is the one
-deliberate way past DDP (its gradients stay local); :class:`~dareg.engine.hooks.RankConsistencyHook`
-catches what that, or anything else, lets diverge.
+:class:`~dareg.engine.sub_network_calls.SubNetworkBypassError` at that call, naming it and the fix
+(:mod:`dareg.engine.sub_network_calls`). ``.module`` is the one deliberate way past DDP (its
+gradients stay local); :class:`~dareg.engine.hooks.RankConsistencyHook` catches what that, or
+anything else, lets diverge.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from functools import partial
 from typing import Any
 
-import torch
 from mmengine.device import get_device
 from mmengine.logging import print_log
 from mmengine.model import MMDistributedDataParallel, MMSeparateDistributedDataParallel
 from mmengine.optim import OptimWrapperDict
 from torch import nn
 
+from dareg.engine.sub_network_calls import CallGuard
 from dareg.registry import MODEL_WRAPPERS
-
-
-class SubNetworkBypassError(RuntimeError):
-    """A part of a DDP-wrapped sub-network ran with gradients outside the sub-network's own call."""
-
-
-class _Calls:
-    """What a sub-network wrapper knows about the calls into it: nesting depth of its forward, and
-    the last attribute the algorithm read through it (outside its forward)."""
-
-    depth = 0
-    last_attribute = ""
-
 
 #: Part of DDP's error when a backward pass left parameters of the wrapped network without gradient.
 _UNFINISHED_REDUCTION = "Expected to have finished reduction in the prior iteration"
@@ -64,10 +51,9 @@ class SubmoduleDistributedDataParallel(MMDistributedDataParallel):
     """DDP around one sub-network of an algorithm, transparent to attribute access and checkpoints.
 
     Attributes that DDP itself does not have are looked up on the wrapped network, and
-    ``state_dict`` / ``load_state_dict`` use the network's keys (no ``module.`` level). Every layer
-    of the network that holds parameters checks, when it runs, that it runs inside this wrapper's
-    forward (or without gradients, or frozen, or through ``.module``), and raises
-    :class:`SubNetworkBypassError` otherwise.
+    ``state_dict`` / ``load_state_dict`` use the network's keys (no ``module.`` level). A
+    :class:`~dareg.engine.sub_network_calls.CallGuard` raises when a part of the network runs with
+    gradients outside its call (``self.classifier.head(f)``).
 
     Args:
         *args: ``DistributedDataParallel`` arguments (``module`` ...).
@@ -79,60 +65,32 @@ class SubmoduleDistributedDataParallel(MMDistributedDataParallel):
     def __init__(self, *args: Any, name: str = "module", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._register_load_state_dict_pre_hook(self._add_module_prefix)
-        self._calls = _Calls()
-        self._network_name = name
-        for path, layer in self.module.named_modules():
-            if next(layer.parameters(recurse=False), None) is not None:
-                layer.register_forward_pre_hook(partial(self._check_inside_forward, path))
+        self.network_name = name
+        self.call_guard = CallGuard(self.module, name)
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
-        self._calls.depth += 1
         try:
             return super().forward(*inputs, **kwargs)
         except RuntimeError as error:
             if _UNFINISHED_REDUCTION not in str(error):
                 raise
             raise RuntimeError(
-                f"DDP of sub-network `{self._network_name}`: a backward pass of the previous train_step left some "
+                f"DDP of sub-network `{self.network_name}`: a backward pass of the previous train_step left some "
                 "of its trainable parameters without a gradient (a part not used for the loss, or an output "
                 "that no loss reads), so their gradients were never averaged across ranks. Declare it: return "
-                f"{{'{self._network_name}': 'why'}} from the algorithm's networks_with_unused_parameters(), and "
+                f"{{'{self.network_name}': 'why'}} from the algorithm's networks_with_unused_parameters(), and "
                 "dareg sets find_unused_parameters=True for that sub-network only; or set "
                 "model_wrapper_cfg=dict(type='AlgorithmDistributedDataParallel', find_unused_parameters=True) "
                 "for all of them (slower). See docs/distributed.md."
             ) from error
-        finally:
-            self._calls.depth -= 1
 
     def __getattr__(self, name: str) -> Any:
         try:
-            value = super().__getattr__(name)
+            return super().__getattr__(name)
         except AttributeError:
-            if name in ("module", "_calls"):
+            if name == "module":
                 raise
-            value = getattr(self.module, name)
-        calls = self.__dict__.get("_calls")
-        if calls is not None and not calls.depth:
-            calls.last_attribute = name
-        return value
-
-    def _check_inside_forward(self, path: str, layer: nn.Module, args: Any) -> None:
-        calls = self._calls
-        if calls.depth or not torch.is_grad_enabled() or calls.last_attribute == "module":
-            return
-        if not any(param.requires_grad for param in layer.parameters(recurse=False)):
-            return
-        name = self._network_name
-        part = f"{name}.{path}" if path else name
-        via = calls.last_attribute or "?"
-        raise SubNetworkBypassError(
-            f"`self.{name}.{via}(...)` ran `{part}` with gradients outside `self.{name}(...)`: under DDP only "
-            f"the sub-network's own call averages gradients across ranks, so each rank would train its own "
-            f"`{name}`. Call the sub-network itself and let its forward return what you need (an ImageClassifier: "
-            f"`self.{name}(x, mode='features')` or `mode='features_and_logits'`); a sub-network's methods may only "
-            f"compute without its parameters (loss, predict). Where no gradient is wanted, use "
-            f"`with self.frozen(self.{name}):` or `torch.no_grad()`. See docs/reference/algorithm_contract.md."
-        )
+            return getattr(self.module, name)
 
     def state_dict(self, *args: Any, destination: Any = None, prefix: str = "", keep_vars: bool = False) -> Any:
         return self.module.state_dict(*args, destination=destination, prefix=prefix, keep_vars=keep_vars)
@@ -273,8 +231,9 @@ def prepare_distributed(cfg: Any) -> None:
     """What dareg does before mmengine's Runner starts a distributed run, after :func:`configure_distributed`.
 
     Without CUDA it starts the process group itself, because mmengine's ``init_dist`` calls
-    ``torch.cuda.set_device`` first (the Runner then sees an initialised group and keeps it). Under ``--launcher slurm`` the rank, world size and master
-    address come from Slurm's environment (:func:`slurm_environment`).
+    ``torch.cuda.set_device`` first (the Runner then sees an initialised group and keeps it). Under
+    ``--launcher slurm`` the rank, world size and master address come from Slurm's environment
+    (:func:`slurm_environment`).
     """
     import os
 
@@ -370,9 +329,9 @@ RANK_CONSISTENCY_INTERVAL = 100
 
 
 def _default_rank_consistency(cfg: Any) -> None:
-    hooks = cfg.get("default_hooks")
-    if hooks is None:
-        hooks = cfg["default_hooks"] = {}
+    if cfg.get("default_hooks") is None:
+        cfg["default_hooks"] = {}
+    hooks = cfg["default_hooks"]
     custom = [hook.get("type") for hook in cfg.get("custom_hooks") or [] if isinstance(hook, Mapping)]
     custom = [kind if isinstance(kind, str) else getattr(kind, "__name__", "") for kind in custom]
     if "rank_consistency" not in hooks and not any(kind.endswith("RankConsistencyHook") for kind in custom):
@@ -401,7 +360,8 @@ def configure_distributed(cfg: Any) -> None:
 
     wrapper = cfg.get("model_wrapper_cfg")
     if wrapper is None:
-        wrapper = cfg["model_wrapper_cfg"] = dict(type="dareg.AlgorithmDistributedDataParallel")
+        cfg["model_wrapper_cfg"] = dict(type="dareg.AlgorithmDistributedDataParallel")
+        wrapper = cfg["model_wrapper_cfg"]  # the Config's own copy
     if "find_unused_parameters" in cfg and "find_unused_parameters" not in wrapper:
         wrapper["find_unused_parameters"] = cfg.pop("find_unused_parameters")
     if wrapper.get("type") in ("MMDistributedDataParallel", MMDistributedDataParallel):

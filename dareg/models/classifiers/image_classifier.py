@@ -24,7 +24,6 @@ from torch import nn
 from dareg.models.task_model import BaseTaskModel
 from dareg.registry import BACKBONES, CLASSIFIERS, HEADS
 
-
 #: What ``ImageClassifier.forward`` returns, by ``mode``: ``[logits]``, features, or both.
 CLASSIFIER_MODES = ("logits", "features", "features_and_logits")
 
