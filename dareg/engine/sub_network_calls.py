@@ -32,6 +32,28 @@ class SubNetworkBypassError(RuntimeError):
     """A part of a sub-network ran with gradients outside the sub-network's own call."""
 
 
+class _Replays:
+    depth = 0
+
+
+_REPLAYS = _Replays()
+
+
+@contextmanager
+def replaying_a_call() -> Iterator[None]:
+    """Within the block, parts of guarded networks count as run inside their network's call.
+
+    For activation checkpointing, which runs a part of a network again in the backward pass, after
+    the network's call (the one DDP prepared) has returned
+    (:class:`~dareg.engine.hooks.ActivationCheckpointHook`).
+    """
+    _REPLAYS.depth += 1
+    try:
+        yield
+    finally:
+        _REPLAYS.depth -= 1
+
+
 class CallGuard:
     """Raise :class:`SubNetworkBypassError` when a part of ``network`` runs with gradients outside ``network(...)``.
 
@@ -66,7 +88,7 @@ class CallGuard:
         self.depth -= 1
 
     def _check(self, path: str, layer: nn.Module, args: Any) -> None:
-        if self.depth or not torch.is_grad_enabled():
+        if self.depth or _REPLAYS.depth or not torch.is_grad_enabled():
             return
         if not any(param.requires_grad for param in layer.parameters(recurse=False)):
             return

@@ -142,3 +142,17 @@ def test_an_undeclared_partial_backward_pass_names_what_to_declare():
     main.sum().backward()  # the auxiliary head gets no gradient
     with pytest.raises(RuntimeError, match=r"return \{'net': 'why'\} from the algorithm's networks_with_unused"):
         net(torch.randn(3, 4))
+
+
+def test_activation_checkpointing_recomputes_inside_the_call():
+    """ActivationCheckpointHook's recomputation in the backward pass is part of the network's call."""
+    import functools
+
+    from dareg.engine.hooks.memory_hooks import checkpointed_forward
+
+    net = wrapped().module.net
+    network = net.module  # what the hook checkpoints for a DDP-wrapped path
+    network.forward = functools.partial(checkpointed_forward, network.forward)
+    main, aux = net(torch.randn(3, 4))
+    (main.sum() + aux.sum()).backward()  # runs body and heads again, after net's call: no error
+    assert network.body.weight.grad is not None
