@@ -40,7 +40,7 @@ from mmengine.model import MMDistributedDataParallel, MMSeparateDistributedDataP
 from mmengine.optim import OptimWrapperDict
 from torch import nn
 
-from dareg.engine.sub_network_calls import CallGuard
+from dareg.engine.sub_network_calls import CallGuard, sub_networks
 from dareg.registry import MODEL_WRAPPERS
 
 #: Part of DDP's error when a backward pass left parameters of the wrapped network without gradient.
@@ -154,13 +154,6 @@ class AlgorithmDistributedDataParallel(MMSeparateDistributedDataParallel):
         self.unused_parameters = _declared_unused_parameters(module, find_unused_parameters)
         ddp_kwargs = dict(broadcast_buffers=broadcast_buffers, **kwargs)
         self._wrap_children(module, "", device, ddp_kwargs, find_unused_parameters)
-        wrapped = self.sub_ddps()
-        unknown = [name for name in self.unused_parameters if not any(map(_within(name), wrapped))]
-        if unknown:
-            raise ValueError(
-                f"{type(module).__name__}.networks_with_unused_parameters() names {unknown}, which are not trainable "
-                f"sub-networks of it (the wrapped ones are {sorted(wrapped)})."
-            )
         for name, why in self.unused_parameters.items():
             print_log(f"DDP: find_unused_parameters=True for `{name}` ({why})", logger="current")
 
@@ -216,6 +209,13 @@ def _declared_unused_parameters(algorithm: nn.Module, find_unused_parameters: bo
     """The algorithm's ``networks_with_unused_parameters()``, checked against an explicit setting."""
     declare = getattr(algorithm, "networks_with_unused_parameters", None)
     declared = dict(declare()) if callable(declare) else {}
+    networks = sub_networks(algorithm)
+    unknown = [name for name in declared if not any(map(_within(name), networks))]
+    if unknown:
+        raise ValueError(
+            f"{type(algorithm).__name__}.networks_with_unused_parameters() names {unknown}, which are not trainable "
+            f"sub-networks of it (those are {sorted(networks)})."
+        )
     if find_unused_parameters is False and declared:
         reasons = "; ".join(f"`{name}`: {why}" for name, why in declared.items())
         raise ValueError(
