@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dareg.models.task_model import build_task_model
 from dareg.registry import LOSSES
 
 
@@ -76,8 +77,6 @@ class SemanticConsistencyLoss(nn.Module):
     ) -> None:
         super().__init__()
         if isinstance(task_model, dict):
-            from dareg.algorithms.source_only import build_task_model
-
             task_model = build_task_model(task_model)
         if checkpoint is not None:
             load_task_weights(task_model, checkpoint, checkpoint_prefix)
