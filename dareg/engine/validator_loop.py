@@ -36,8 +36,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import ValLoop
 from mmengine.runner.loops import _parse_losses
 
-from dareg.engine.hooks.random_state_hook import capture_random_state, restore_random_state
 from dareg.registry import DATASETS, LOOPS, VALIDATORS
+from dareg.utils.random_state import capture_random_state, restore_random_state
 
 #: The domain of each split's images.
 SPLIT_DOMAINS = {"source_train": "source", "source_val": "source", "target_train": "target"}

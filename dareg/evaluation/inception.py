@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models import inception as tv_inception
 
-from dareg.engine.hooks.random_state_hook import capture_random_state, restore_random_state
+from dareg.utils.random_state import capture_random_state, restore_random_state
 
 VARIANTS = ("pytorch_fid", "torchvision")
 
