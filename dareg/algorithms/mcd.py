@@ -138,7 +138,7 @@ class MCD(BaseAlgorithm):
         return [logits1, logits2, logits1 + logits2]
 
     def extract_feat(self, inputs: torch.Tensor, domain: str = "target") -> dict[str, torch.Tensor]:
-        """Generator features and the ensemble's logits (:mod:`dareg.analysis.features`)."""
+        """Generator features and the ensemble's logits (:mod:`dareg.evaluation.features`)."""
         features = self.generator(inputs)
         logits1, logits2 = self.classifiers(features)
         return {"features": features, "logits": logits1 + logits2}
