@@ -102,7 +102,7 @@ def run_training(
     Raises:
         RuntimeError: The training failed; names the log file.
     """
-    from dareg.utils.seeds import read_evaluations
+    from dareg.analysis.seeds import read_evaluations
 
     options = dict(cfg_options or {})
     work_dir = Path(work_dir)
