@@ -18,7 +18,7 @@ import sys
 
 from mmengine.config import DictAction
 
-from dareg.utils.data_benchmark_report import add_data_arguments, run_data_benchmark
+from dareg.benchmark.data_report import add_data_arguments, run_data_benchmark
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
