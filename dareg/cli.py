@@ -161,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("plugins", help="list installed plugins with version, status and error")
     configs_parser = sub.add_parser("configs", help="list the configs installed with dareg (dareg:: names)")
     configs_parser.add_argument("prefix", nargs="?", help="only names starting with this, e.g. demo/")
-    from dareg.apis.train_command import add_train_arguments
+    from dareg.train_command import add_train_arguments
 
     add_train_arguments(sub.add_parser("train", help="train a config (as tools/train.py)"))
     new_parser = sub.add_parser("new-plugin", help="write a working plugin package skeleton")
@@ -191,7 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return cmd_new_plugin(args.name, args.dir)
             except (FileExistsError, ValueError) as error:
                 raise PluginError(f"dareg new-plugin: {error}") from error
-        from dareg.apis.train_command import run_train
+        from dareg.train_command import run_train
 
         run_train(args)
         return 0
