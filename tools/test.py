@@ -7,7 +7,7 @@ import sys
 
 from dareg.apis import apply_run_options, apply_test_options, run_test
 from dareg.apis.train import shutdown_distributed
-from dareg.engine.checkpoint_files import CorruptCheckpointError
+from dareg.utils.checkpoint_files import CorruptCheckpointError
 from dareg.utils.config import USER_ERRORS, CfgOptionsAction, load_config
 from dareg.utils.process import exit_after_collectives
 

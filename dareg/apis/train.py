@@ -167,7 +167,7 @@ def resolve_resume(cfg: Config) -> None:
     falls back to an older checkpoint, logging each one it skipped and why.
     """
     if cfg.get("resume") and cfg.get("load_from") is None:
-        from dareg.engine.checkpoint_files import find_resumable_checkpoint
+        from dareg.utils.checkpoint_files import find_resumable_checkpoint
 
         cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
         if cfg.load_from is None:

@@ -26,9 +26,9 @@ from dareg.algorithms.translation import check_direction, denormalize_pixels, no
 from dareg.datasets.transforms.loading import read_image
 from dareg.datasets.translated import translated_relpath
 from dareg.datasets.unpaired import list_images
-from dareg.engine.checkpoint import atomic_write
 from dareg.models.utils.reference_checkpoints import clean_reference_state_dict, read_state_dict
 from dareg.registry import DATASETS, GENERATORS, MODELS
+from dareg.utils.checkpoint import atomic_write
 
 
 @dataclass
