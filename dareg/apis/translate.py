@@ -88,8 +88,6 @@ def _generator_config(model_cfg: dict, direction: str) -> dict:
 def load_generator_weights(generator: nn.Module, checkpoint: str, direction: str) -> None:
     """Load the ``direction`` generator of a dareg checkpoint (``generators.a2b.*``), or a bare
     generator state dict (a converted reference checkpoint), strictly."""
-    import dareg.engine.checkpoint  # noqa: F401  (allow-lists what dareg checkpoints hold)
-
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f"Checkpoint not found: {checkpoint}")
     state = read_state_dict(checkpoint)

@@ -18,6 +18,7 @@ from torch import nn
 
 from dareg.models.task_model import build_task_model
 from dareg.registry import LOSSES
+from dareg.utils.checkpoint_files import load_checkpoint_file
 
 
 def load_task_weights(model: nn.Module, checkpoint: str, prefix: str = "task_model.") -> None:
@@ -27,10 +28,8 @@ def load_task_weights(model: nn.Module, checkpoint: str, prefix: str = "task_mod
     algorithm) are loaded with the prefix removed; a state dict without such keys is loaded as is.
     Loading is strict, so a checkpoint of another architecture fails with the mismatched keys.
     """
-    import dareg.engine.checkpoint  # noqa: F401  (allow-lists what dareg checkpoints hold)
-
     try:
-        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        state = load_checkpoint_file(checkpoint, "cpu")
     except FileNotFoundError as error:
         raise FileNotFoundError(
             f"Task-network checkpoint not found: {checkpoint}. Train CyCADA stage (a) first "
