@@ -109,6 +109,26 @@ def benchmark_config(
     return cfg, notes
 
 
+def load_benchmark_config(
+    config: str, cfg_options: dict | None = None, compile: bool = False, extra_hooks: Sequence[dict] = ()
+) -> tuple[Config, CompileOptions | None]:
+    """``tools/benchmark.py``'s config: ``config`` with its overrides, its ``compile`` key taken out as
+    options (``compile=True`` without one: the default options), ``extra_hooks`` appended.
+
+    Raises:
+        The errors of :func:`dareg.utils.config.load_config` (``USER_ERRORS``) on a bad config.
+    """
+    from dareg.engine.compilation import parse_compile_option
+    from dareg.utils.config import load_config
+
+    cfg = load_config(config, cfg_options)
+    options = parse_compile_option(cfg.pop("compile", None))
+    if compile and options is None:
+        options = CompileOptions()
+    cfg.custom_hooks = [*(cfg.get("custom_hooks") or []), *extra_hooks]
+    return cfg, options
+
+
 # --- timing hooks -----------------------------------------------------------------------------------
 
 
