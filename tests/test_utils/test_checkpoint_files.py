@@ -167,3 +167,29 @@ def test_checkpoints_written_before_the_move_to_utils_still_load(tmp_path, monke
     assert b"dareg.engine.checkpoint" in pickled and b"dareg.utils.checkpoint" not in pickled
     restored = load_checkpoint_file(tmp_path / "old.pth")["message_hub"]["loss"]
     assert restored.mean() == 3.0 and restored.current() == 6.0
+
+
+def test_dareg_and_its_tools_read_checkpoints_only_through_load_checkpoint_file():
+    """No torch.load (or torch.serialization.load) in the package or the tools but the one reader's."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def is_torch_load(node: ast.AST) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            return node.module in ("torch", "torch.serialization") and any(a.name == "load" for a in node.names)
+        if not (isinstance(node, ast.Attribute) and node.attr == "load"):
+            return False
+        owner = node.value
+        return (isinstance(owner, ast.Name) and owner.id == "torch") or (
+            isinstance(owner, ast.Attribute) and owner.attr == "serialization"
+        )
+
+    found = []
+    for folder in ("dareg", "tools"):
+        for path in sorted((root / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if is_torch_load(node):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert [place.split(":")[0] for place in found] == ["dareg/utils/checkpoint_files.py"], found
