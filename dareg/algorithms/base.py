@@ -193,16 +193,16 @@ class BaseAlgorithm(BaseModel):
 def _backpropagates_unchanged(wrapper: OptimWrapper) -> bool:
     """Whether ``wrapper.backward(wrapper.scale_loss(loss))`` is ``loss.backward()`` plus its count.
 
-    True for mmengine's ``OptimWrapper`` and for wrappers that say so (``plain_backward``: dareg's
-    ``AmpOptimWrapper`` without loss scaling, i.e. bfloat16), both without gradient accumulation;
-    False for anything else that overrides either method.
+    True for mmengine's ``OptimWrapper`` and for a wrapper that says it scales no loss (dareg's
+    ``AmpOptimWrapper.scaling`` is False for bfloat16), both without gradient accumulation; False for
+    anything else that overrides either method.
     """
     kind = type(wrapper)
     if getattr(wrapper, "_accumulative_counts", 1) != 1 or kind.scale_loss is not OptimWrapper.scale_loss:
         return False
     if kind.backward is OptimWrapper.backward:
         return True
-    return getattr(wrapper, "plain_backward", False) is True
+    return getattr(wrapper, "scaling", None) is False
 
 
 def _scalar(value: torch.Tensor | float) -> torch.Tensor:

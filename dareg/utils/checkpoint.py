@@ -5,8 +5,7 @@
   numpy arrays and their statistics methods through the builtin ``getattr`` (allow-listing
   ``getattr`` would let a checkpoint reach any attribute). dareg pickles a ``HistoryBuffer`` as a
   call of :func:`rebuild_history_buffer` on plain lists instead, and
-  :func:`checkpoint_safe_globals` lists exactly what dareg's checkpoints then hold; the one reader,
-  :func:`dareg.utils.checkpoint_files.load_checkpoint_file`, loads with exactly those allowed, so
+  :func:`allow_checkpoint_globals` allow-lists exactly what dareg's checkpoints then hold, so
   ``--resume`` works with ``weights_only`` loading kept on.
 * mmengine writes checkpoints and the ``last_checkpoint`` pointer in place, so a crash mid-write
   leaves a truncated "latest" checkpoint. :func:`atomic_write` writes to a temporary file in the
@@ -14,6 +13,8 @@
   systems (the engine's ``atomic_local`` backend, :mod:`dareg.engine.checkpoint_backend`, writes
   checkpoints with it). Files get the permissions that ``open()`` would give them under the
   process's umask (a temporary file is created ``0600``).
+* Checkpoints are read by one function, :func:`dareg.utils.checkpoint_files.load_checkpoint_file`,
+  which allow-lists what it needs itself.
 """
 
 from __future__ import annotations

@@ -110,11 +110,6 @@ class AmpOptimWrapper(OptimWrapper):
         """Whether losses are scaled (float16 autocast)."""
         return self.loss_scaler.is_enabled()
 
-    @property
-    def plain_backward(self) -> bool:
-        """Whether :meth:`backward` is ``loss.backward()`` plus mmengine's count (no scaling, not overridden)."""
-        return not self.scaling and type(self).backward is AmpOptimWrapper.backward
-
     def backward(self, loss: torch.Tensor, **kwargs) -> None:
         """Backpropagate the (scaled, for float16) loss."""
         self.loss_scaler.scale(loss).backward(**kwargs)
