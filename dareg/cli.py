@@ -181,7 +181,7 @@ def run_test_command(args: argparse.Namespace) -> dict:
         SystemExit: A config, plugin or checkpoint error, printed as ``error: ...`` without a traceback.
     """
     from dareg.apis import evaluate_checkpoint
-    from dareg.engine.checkpoint_files import CorruptCheckpointError
+    from dareg.utils.checkpoint_files import CorruptCheckpointError
     from dareg.utils.config import USER_ERRORS
 
     try:
@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("plugins", help="list installed plugins with version, status and error")
     configs_parser = sub.add_parser("configs", help="list installed configs of dareg and plugins (pkg:: names)")
     configs_parser.add_argument("prefix", nargs="?", help="only names starting with this: demo/, dareg_advent::")
-    from dareg.apis.train_command import add_train_arguments
+    from dareg.train_command import add_train_arguments
 
     add_train_arguments(sub.add_parser("train", help="train a config (as tools/train.py)"))
     add_test_arguments(sub.add_parser("test", help="evaluate a checkpoint on a config's test set (as tools/test.py)"))
@@ -267,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "test":
             run_test_command(args)
             return 0
-        from dareg.apis.train_command import run_train
+        from dareg.train_command import run_train
 
         run_train(args)
         return 0

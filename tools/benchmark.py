@@ -18,7 +18,7 @@ import sys
 
 from mmengine.config import DictAction
 
-from dareg.utils.data_benchmark_report import add_data_arguments, run_data_benchmark
+from dareg.benchmark.data_report import add_data_arguments, run_data_benchmark
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,14 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory runs (separate processes)")
     parser.add_argument("--channels-last", action="store_true", help="add ChannelsLastHook")
     parser.add_argument("--activation-checkpoint", nargs="+", metavar="MODULE", help="add ActivationCheckpointHook")
-    parser.add_argument(
-        "--flush-denormal",
-        action="store_true",
-        help="torch.set_flush_denormal(True), for CPUs that slow down on denormal floats",
-    )
-    parser.add_argument(
-        "--hook-costs", action="store_true", help="also time each hook per iteration (the framework's fixed cost)"
-    )
+    parser.add_argument("--flush-denormal", action="store_true", help="torch.set_flush_denormal(True) (slow CPUs)")
+    parser.add_argument("--hook-costs", action="store_true", help="also time each hook per iteration (fixed cost)")
     parser.add_argument("--threads", type=int, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--json", help="also write the results to this JSON file")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction, help="override config keys")
@@ -71,23 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.data:
         return run_data_benchmark(args)
 
-    from dareg.benchmark import benchmark_training, run_memory_child
-    from dareg.engine.compilation import CompileOptions, parse_compile_option
-    from dareg.utils.config import USER_ERRORS, load_config
+    from dareg.benchmark import benchmark_training, load_benchmark_config, run_memory_child
+    from dareg.utils.config import USER_ERRORS
 
-    try:
-        cfg = load_config(args.config, args.cfg_options)
-        compile_options = parse_compile_option(cfg.pop("compile", None))
-    except USER_ERRORS as error:
-        raise SystemExit(f"error: {error}") from error
-    if args.compile and compile_options is None:
-        compile_options = CompileOptions()
-    hooks = list(cfg.get("custom_hooks") or [])
-    if args.channels_last:
-        hooks.append(dict(type="ChannelsLastHook"))
+    hooks = [dict(type="ChannelsLastHook")] if args.channels_last else []
     if args.activation_checkpoint:
         hooks.append(dict(type="ActivationCheckpointHook", modules=args.activation_checkpoint))
-    cfg.custom_hooks = hooks
+    try:
+        cfg, compile_options = load_benchmark_config(args.config, args.cfg_options, args.compile, hooks)
+    except USER_ERRORS as error:
+        raise SystemExit(f"error: {error}") from error
     options = dict(amp=args.amp, synthetic=args.synthetic, input_size=args.input_size, batch_size=args.batch_size)
     if args.only:
         peak = run_memory_child(cfg, args.only, args.warmup, args.iters, compile=compile_options, **options)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dareg.apis.train import exit_after_collectives, shutdown_distributed
+from dareg.apis.train import shutdown_distributed
 from dareg.cli import add_test_arguments, run_test_command
+from dareg.utils.process import exit_after_collectives
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

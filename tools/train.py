@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dareg.apis.train import exit_after_collectives, shutdown_distributed
-from dareg.apis.train_command import add_train_arguments, run_train
+from dareg.apis.train import shutdown_distributed
 from dareg.engine.hooks import TrainingPreempted
+from dareg.train_command import add_train_arguments, run_train
+from dareg.utils.process import exit_after_collectives
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

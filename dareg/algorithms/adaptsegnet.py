@@ -143,8 +143,7 @@ class AdaptSegNet(BaseAlgorithm):
 
         # 3. discriminators on detached source / target predictions (Eq. 3), then their step
         with self.autocast(optim_wrapper, "discriminators"):
-            d_losses = self.discriminator_loss(source_predictions, target_predictions)
-        d_total = sum(value for key, value in d_losses.items() if self._is_d_total(key))
+            d_total, d_losses = self.discriminator_loss(source_predictions, target_predictions)
         self.optimizer(optim_wrapper, "discriminators").backward(d_total)
         self.step(optim_wrapper, "discriminators")
         losses.update(d_losses)
@@ -174,9 +173,14 @@ class AdaptSegNet(BaseAlgorithm):
 
     def discriminator_loss(
         self, source_predictions: list[torch.Tensor], target_predictions: list[torch.Tensor]
-    ) -> dict[str, torch.Tensor]:
-        """``0.5 * GAN(D(softmax(P_s)), source) + 0.5 * GAN(D(softmax(P_t)), target)`` per adapted level."""
-        losses = {}
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        """``0.5 * GAN(D(softmax(P_s)), source) + 0.5 * GAN(D(softmax(P_t)), target)`` per adapted level.
+
+        Returns:
+            The sum over levels (what the discriminators minimise), and the terms to log: per level
+            the source and target halves and their sum.
+        """
+        total, losses = 0, {}
         for index, level in enumerate(self.adapted_levels):
             discriminator, suffix = self.discriminators[index], self.level_suffixes[level]
             on_source = discriminator(F.softmax(source_predictions[index], dim=1))
@@ -186,16 +190,13 @@ class AdaptSegNet(BaseAlgorithm):
             losses[f"loss_d_src{suffix}"] = loss_source
             losses[f"loss_d_tgt{suffix}"] = loss_target
             losses[f"loss_d{suffix}"] = loss_source + loss_target
-        return losses
+            total = total + losses[f"loss_d{suffix}"]
+        return total, losses
 
     # --- helpers ---------------------------------------------------------------------------------
     def upsample(self, logits: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
         """Bilinear upsampling of logits to ``size``, with the segmentor's ``align_corners``."""
         return resize_logits(logits, size, getattr(self.segmentor, "align_corners", True))
-
-    @staticmethod
-    def _is_d_total(key: str) -> bool:
-        return key.startswith("loss_d") and not key.startswith(("loss_d_src", "loss_d_tgt"))
 
     @staticmethod
     def _check_no_accumulation(wrapper: Any) -> None:

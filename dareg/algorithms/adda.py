@@ -195,7 +195,7 @@ class ADDA(BaseAlgorithm):
 
     # --- inference -------------------------------------------------------------------------------
     def extract_feat(self, inputs: torch.Tensor, domain: str = "target") -> dict[str, torch.Tensor]:
-        """Encoder features and classifier logits of ``domain`` images (:mod:`dareg.analysis.features`).
+        """Encoder features and classifier logits of ``domain`` images (:mod:`dareg.evaluation.features`).
 
         Source images go through the source encoder; target images through the target encoder once
         adaptation has started (through the source encoder before, as :meth:`predict` does).

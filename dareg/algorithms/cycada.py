@@ -114,7 +114,7 @@ class CyCADA(CycleGAN):
         return from_pixel_space(self.task_data_preprocessor, to_pixel_space(self.data_preprocessor, images))
 
     def extract_feat(self, inputs: torch.Tensor, domain: str = "target") -> dict[str, torch.Tensor]:
-        """The frozen task network's features and logits (:mod:`dareg.analysis.features`).
+        """The frozen task network's features and logits (:mod:`dareg.evaluation.features`).
 
         Source images are translated to the target style first, so the picture shows whether the
         translated source lands where the target is in the source network's feature space.

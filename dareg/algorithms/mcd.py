@@ -99,33 +99,40 @@ class MCD(BaseAlgorithm):
         num_source, labels = source["inputs"].shape[0], source["data_samples"]["gt_label"]
         # Step A: G, F1 and F2 on the labelled source (Eq. 2)
         with self.autocast(optim_wrapper, "generator"):
-            losses = self.source_losses(self.classifiers(self.generator(inputs)), num_source, labels)
-        self.update_jointly(optim_wrapper, ("generator", "classifiers"), losses["loss_a"])
+            terms = self.source_terms(self.classifiers(self.generator(inputs)), num_source, labels)
+            loss_a = self.source_loss(terms)
+        self.update_jointly(optim_wrapper, ("generator", "classifiers"), loss_a)
         # Step B: G fixed, F1 and F2 maximise the target discrepancy (Eq. 3)
         with self.autocast(optim_wrapper, "classifiers"):
             with torch.no_grad():
                 features = self.generator(inputs)
             logits = self.classifiers(features)
-            losses_b = self.source_losses(logits, num_source, labels)
+            source_loss = self.source_loss(self.source_terms(logits, num_source, labels))
             discrepancy = self.discrepancy(logits, num_source)
-            loss_b = losses_b["loss_a"] - self.lambda_disc * discrepancy
+            loss_b = source_loss - self.lambda_disc * discrepancy
         self.update(optim_wrapper, "classifiers", loss_b)
         # Step C: F1, F2 fixed, G minimises the discrepancy, num_k times (Eq. 4)
         for _ in range(self.num_k):
             with self.autocast(optim_wrapper, "generator"), self.frozen(self.classifiers):
                 discrepancy_c = self.discrepancy(self.classifiers(self.generator(inputs)), num_source)
             self.update(optim_wrapper, "generator", self.lambda_disc * discrepancy_c)
-        return self.scalars({**losses, "loss_b": loss_b, "discrepancy_b": discrepancy, "discrepancy_c": discrepancy_c})
+        losses = {**terms, "loss_a": loss_a, "loss_b": loss_b, "discrepancy_b": discrepancy}
+        return self.scalars({**losses, "discrepancy_c": discrepancy_c})
 
-    def source_losses(
-        self, logits: tuple[torch.Tensor, torch.Tensor], num_source: int, labels: torch.Tensor
+    @staticmethod
+    def source_terms(
+        logits: tuple[torch.Tensor, torch.Tensor], num_source: int, labels: torch.Tensor
     ) -> dict[str, torch.Tensor]:
-        """Step A's loss: both classifiers' source cross-entropy plus the target class-balance term."""
+        """Both classifiers' source cross-entropy (``loss_cls``) and target class balance (``loss_balance``)."""
         logits1, logits2 = logits
         labels = labels.to(logits1.device)
         loss_cls = F.cross_entropy(logits1[:num_source], labels) + F.cross_entropy(logits2[:num_source], labels)
         balance = class_balance(logits1[num_source:]) + class_balance(logits2[num_source:])
-        return {"loss_cls": loss_cls, "loss_balance": balance, "loss_a": loss_cls + self.lambda_balance * balance}
+        return {"loss_cls": loss_cls, "loss_balance": balance}
+
+    def source_loss(self, terms: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Step A's loss, which step B keeps: ``loss_cls + lambda_balance * loss_balance``."""
+        return terms["loss_cls"] + self.lambda_balance * terms["loss_balance"]
 
     @staticmethod
     def discrepancy(logits: tuple[torch.Tensor, torch.Tensor], num_source: int) -> torch.Tensor:
@@ -138,7 +145,7 @@ class MCD(BaseAlgorithm):
         return [logits1, logits2, logits1 + logits2]
 
     def extract_feat(self, inputs: torch.Tensor, domain: str = "target") -> dict[str, torch.Tensor]:
-        """Generator features and the ensemble's logits (:mod:`dareg.analysis.features`)."""
+        """Generator features and the ensemble's logits (:mod:`dareg.evaluation.features`)."""
         features = self.generator(inputs)
         logits1, logits2 = self.classifiers(features)
         return {"features": features, "logits": logits1 + logits2}

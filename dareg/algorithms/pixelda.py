@@ -28,8 +28,8 @@ import torch
 from mmengine.optim import OptimWrapperDict
 
 from dareg.algorithms.base import BaseAlgorithm
-from dareg.algorithms.source_only import build_task_model
 from dareg.algorithms.spec import TrainSpec
+from dareg.models.task_model import build_task_model
 from dareg.registry import ALGORITHMS, DISCRIMINATORS, GENERATORS, LOSSES
 
 #: Labels of the discriminator: 1 = real target image, 0 = translated ("fake") image.

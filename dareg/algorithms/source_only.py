@@ -9,14 +9,8 @@ from mmengine.optim import OptimWrapperDict
 
 from dareg.algorithms.base import BaseAlgorithm
 from dareg.algorithms.spec import TrainSpec
-from dareg.registry import ALGORITHMS, CLASSIFIERS, SEGMENTORS
-
-
-def build_task_model(cfg: dict) -> torch.nn.Module:
-    """Build a segmentor or classifier from its config, whichever registry holds its type."""
-    name = cfg.get("type") if isinstance(cfg, dict) else None
-    registry = CLASSIFIERS if isinstance(name, str) and CLASSIFIERS.get_or_none(name) is not None else SEGMENTORS
-    return registry.build(cfg)
+from dareg.models.task_model import build_task_model
+from dareg.registry import ALGORITHMS
 
 
 @ALGORITHMS.register_module()

@@ -20,14 +20,14 @@ from torch import nn
 
 def load_trained_model(config: str | Config, checkpoint: str | None) -> nn.Module:
     """Build ``config``'s model and load ``checkpoint`` into it (strictly), in eval mode."""
-    import dareg.engine.checkpoint  # noqa: F401  (allow-lists what dareg checkpoints hold)
     from dareg.registry import MODELS
+    from dareg.utils.checkpoint_files import load_checkpoint_file
     from dareg.utils.config import load_config
 
     cfg = load_config(config) if isinstance(config, str) else config
     model = MODELS.build(cfg.model)
     if checkpoint is not None:
-        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        state = load_checkpoint_file(checkpoint, "cpu")
         model.load_state_dict(state.get("state_dict", state))
     return model.eval()
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dareg.utils.seeds import VALIDATOR_PREFIX, select_by_validator
+from dareg.analysis.seeds import VALIDATOR_PREFIX, select_by_validator
 
 Evaluations = list[dict[str, Any]]
 

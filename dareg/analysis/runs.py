@@ -121,11 +121,16 @@ def train_command(config: str, work_dir: str, cfg_options: dict[str, Any], extra
 
 
 def load_record(work_dir: str | Path) -> RunRecord | None:
-    """The run record in ``work_dir``, or None when the run has not finished."""
+    """The run record in ``work_dir``, or None when the run has not finished (read back :func:`save_record`)."""
     path = Path(work_dir) / RUN_RECORD
     if not path.is_file():
         return None
     return RunRecord(**json.loads(path.read_text()))
+
+
+def save_record(work_dir: str | Path, record: RunRecord) -> None:
+    """Write the record of a finished run into ``work_dir`` (what :func:`load_record` reads)."""
+    (Path(work_dir) / RUN_RECORD).write_text(json.dumps(asdict(record), indent=1))
 
 
 def run_training(
@@ -149,7 +154,7 @@ def run_training(
     Raises:
         RuntimeError: The training failed; names the log file.
     """
-    from dareg.utils.seeds import read_evaluations
+    from dareg.analysis.seeds import read_evaluations
 
     options = dict(cfg_options or {})
     work_dir = Path(work_dir)
@@ -186,7 +191,7 @@ def run_training(
         wall_time_s=time.time() - start,
         environment=environment,
     )
-    (work_dir / RUN_RECORD).write_text(json.dumps(asdict(record), indent=1))
+    save_record(work_dir, record)
     return record
 
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -161,3 +163,72 @@ def translation_quality(
         target_likeness_real_source=domain_classifier.target_likeness(source_images),
         domain_classifier_accuracy=domain_classifier.held_out_accuracy,
     )
+
+
+def measure_translation(
+    config: str,
+    checkpoint: str,
+    oracle_config: str,
+    oracle_checkpoint: str,
+    seed: int,
+    cfg_options: dict[str, Any] | None = None,
+) -> dict[str, float]:
+    """:func:`translation_quality` of a trained translator on the labelled digit pair of a target oracle.
+
+    The oracle's config names the pair: its validation set is the labelled real target test split,
+    its training pair's target the real target training split, and the same dataset with
+    ``domain="source"`` gives the source test (measured) and training (domain classifier) splits.
+    Source images are resized to the translator's input size and the translations back.
+
+    Args:
+        config: The translator's config file; ``cfg_options`` applied as when it trained.
+        checkpoint: The translator's checkpoint.
+        oracle_config: The target oracle's config file.
+        oracle_checkpoint: The target oracle's checkpoint.
+        seed: Seed of the domain classifier's training.
+        cfg_options: Overrides the translator was trained with. Defaults to None.
+    """
+    from dareg.analysis.classifiers import classifier_fn, dataset_arrays
+    from dareg.apis.translate import build_translator
+    from dareg.utils.config import load_config
+
+    oracle_cfg = load_config(oracle_config)
+    pair = oracle_cfg.train_dataloader.dataset  # the oracle's source is the labelled target training split
+    base = dict(oracle_cfg.val_dataloader.dataset)
+    target_images, target_labels = dataset_arrays(dict(oracle_cfg.val_dataloader.dataset))
+    source_images, source_labels = dataset_arrays(dict(base, domain="source", split="test"))
+    source_train = dataset_arrays(dict(base, domain="source", split="train"))[0]
+    domain_classifier = train_domain_classifier(source_train, dataset_arrays(pair.target)[0], seed)
+
+    cfg = load_config(config, dict(cfg_options or {}))
+    translator = build_translator(cfg, checkpoint)
+    model_size = cfg.train_dataloader.dataset.source.get("image_size", source_images.shape[-1])
+
+    def translate(images: torch.Tensor) -> torch.Tensor:
+        return resize_images(translator(resize_images(images, model_size)), images.shape[-1])
+
+    quality = translation_quality(
+        translate,
+        source_images,
+        source_labels,
+        target_images,
+        target_labels,
+        classifier_fn(oracle_cfg, oracle_checkpoint),
+        domain_classifier,
+    )
+    return quality.to_dict()
+
+
+def resize_images(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Square uint8 images ``N x C x H x W`` resized to ``size`` (bilinear up, area down), as OpenCV does."""
+    import cv2
+
+    from dareg.analysis.classifiers import as_numpy_images
+
+    if images.shape[-1] == size:
+        return images
+    interpolation = cv2.INTER_LINEAR if size > images.shape[-1] else cv2.INTER_AREA
+    resized = torch.from_numpy(
+        np.stack([cv2.resize(a, (size, size), interpolation=interpolation) for a in as_numpy_images(images)])
+    )
+    return resized.unsqueeze(1) if resized.ndim == 3 else resized.permute(0, 3, 1, 2)

@@ -21,11 +21,13 @@ import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
+from mmengine.runner.checkpoint import load_state_dict
 from torch import nn
 
 from dareg.datasets.collate import domain_collate
 from dareg.datasets.transforms.loading import read_image
 from dareg.registry import DATASETS, MODELS, TRANSFORMS
+from dareg.utils.checkpoint_files import load_checkpoint_file
 from dareg.utils.config import import_custom_modules, load_config
 
 #: Transforms that read files; inference gets the image itself and skips them.
@@ -73,12 +75,12 @@ def init_model(
     model = MODELS.build(cfg.model)
     dataset_meta = None
     if checkpoint is not None:
-        from mmengine.runner import load_checkpoint
-
-        import dareg.engine  # noqa: F401  (allow-lists what dareg checkpoints hold for torch.load)
-
-        loaded = load_checkpoint(model, checkpoint, map_location="cpu")
-        dataset_meta = (loaded.get("meta") or {}).get("dataset_meta") if isinstance(loaded, dict) else None
+        loaded = load_checkpoint_file(checkpoint, "cpu")
+        state = loaded.get("state_dict", loaded)
+        if any(key.startswith("module.") for key in state):  # saved from a DataParallel model
+            state = {key.removeprefix("module."): value for key, value in state.items()}
+        load_state_dict(model, state)  # mmengine's: missing and unexpected keys are logged
+        dataset_meta = (loaded.get("meta") or {}).get("dataset_meta")
     model.cfg = cfg
     model.dataset_meta = dataset_meta or config_dataset_meta(cfg)
     model.to(device)

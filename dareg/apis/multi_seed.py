@@ -1,7 +1,7 @@
 """Training one config over several seeds, each exactly as ``tools/train.py`` would.
 
 Orchestration lives here, in ``apis/``; reading back and summarising the runs is
-:mod:`dareg.utils.seeds`.
+:mod:`dareg.analysis.seeds`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,10 @@ import time
 import uuid
 from collections.abc import Sequence
 
-from dareg.utils.seeds import seed_work_dir
+
+def seed_work_dir(root: str, seed: int) -> str:
+    """The work directory of one seed under ``root``."""
+    return os.path.join(root, f"seed_{seed}")
 
 
 def train_seeds(

@@ -6,9 +6,8 @@ import contextlib
 import logging
 import os
 import os.path as osp
-import sys
 from collections.abc import Iterator
-from typing import Any, NoReturn
+from typing import Any
 
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -169,7 +168,7 @@ def resolve_resume(cfg: Config) -> None:
     falls back to an older checkpoint, logging each one it skipped and why.
     """
     if cfg.get("resume") and cfg.get("load_from") is None:
-        from dareg.engine.checkpoint_files import find_resumable_checkpoint
+        from dareg.utils.checkpoint_files import find_resumable_checkpoint
 
         cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
         if cfg.load_from is None:
@@ -231,7 +230,7 @@ def shutdown_distributed() -> bool:
 
     Returns:
         Whether a process group was shut down: the process should then end with
-        :func:`exit_after_collectives`.
+        :func:`dareg.utils.process.exit_after_collectives`.
     """
     import torch.distributed as torch_dist
 
@@ -240,23 +239,3 @@ def shutdown_distributed() -> bool:
     torch_dist.barrier()
     torch_dist.destroy_process_group()
     return True
-
-
-def exit_after_collectives(code: int = 0) -> NoReturn:
-    """End a process that ran gloo collectives, skipping the interpreter's finalisation.
-
-    gloo's worker threads release the tensors of finished collectives on their own, some time
-    after the collective returned, and that needs the GIL. When the main thread is already
-    finalising the interpreter by then, the worker thread is killed while unwinding a ``noexcept``
-    destructor: ``terminate called without an active exception`` and SIGABRT, after the run had
-    finished and written its last checkpoint, and the launcher reports the job as failed. It
-    happened in about 1 of 20 two-process runs on a busy machine (the core dump shows a
-    ``ProcessGroupGloo::runLoop`` thread in ``take_gil`` during ``Py_FinalizeEx``; PyTorch issue
-    190489). Destroying the process group does not stop it: the DDP wrappers keep the group alive.
-    So, once training is over and every log handler has been flushed and closed, the process exits
-    directly; checkpoints are already on disk (written atomically and synced).
-    """
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

@@ -26,9 +26,9 @@ from dareg.algorithms.translation import check_direction, denormalize_pixels, no
 from dareg.datasets.transforms.loading import read_image
 from dareg.datasets.translated import translated_relpath
 from dareg.datasets.unpaired import list_images
-from dareg.engine.checkpoint import atomic_write
 from dareg.models.utils.reference_checkpoints import clean_reference_state_dict, read_state_dict
 from dareg.registry import DATASETS, GENERATORS, MODELS
+from dareg.utils.checkpoint import atomic_write
 
 
 @dataclass
@@ -88,8 +88,6 @@ def _generator_config(model_cfg: dict, direction: str) -> dict:
 def load_generator_weights(generator: nn.Module, checkpoint: str, direction: str) -> None:
     """Load the ``direction`` generator of a dareg checkpoint (``generators.a2b.*``), or a bare
     generator state dict (a converted reference checkpoint), strictly."""
-    import dareg.engine.checkpoint  # noqa: F401  (allow-lists what dareg checkpoints hold)
-
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f"Checkpoint not found: {checkpoint}")
     state = read_state_dict(checkpoint)

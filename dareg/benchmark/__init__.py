@@ -9,7 +9,7 @@ makes random in-memory data of a config's sizes.
 
 from dareg.benchmark.baselines import BASELINES, PlainLoop, find_baseline, register_baseline
 from dareg.benchmark.report import BenchmarkReport
-from dareg.benchmark.runner import benchmark_training, run_memory_child
+from dareg.benchmark.runner import benchmark_training, load_benchmark_config, run_memory_child
 
 __all__ = [
     "BASELINES",
@@ -17,6 +17,7 @@ __all__ = [
     "PlainLoop",
     "benchmark_training",
     "find_baseline",
+    "load_benchmark_config",
     "register_baseline",
     "run_memory_child",
 ]

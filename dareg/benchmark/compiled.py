@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dareg.benchmark.report import summarize
+from dareg.benchmark.report import IterationTimes, summarize
 from dareg.engine.compilation import CompileOptions
-
-if TYPE_CHECKING:
-    from dareg.benchmark.runner import IterationTimes
 
 
 def dynamo_counts() -> tuple[int, int]:

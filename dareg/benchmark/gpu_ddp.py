@@ -82,8 +82,9 @@ def ddp_worker(out: str, dry: bool, compiled: bool, same_gpu: bool) -> None:
     """One rank of :func:`run_ddp` (started by torchrun): train, check weights across ranks, write rank 0's JSON."""
     if same_gpu:  # NCCL refuses two ranks on one device; mmengine sets the device from LOCAL_RANK
         os.environ["LOCAL_RANK"] = "0"
-    from dareg.apis.train import exit_after_collectives, shutdown_distributed
+    from dareg.apis.train import shutdown_distributed
     from dareg.benchmark.runner import benchmark_config, run_timed
+    from dareg.utils.process import exit_after_collectives
 
     setting = DDP_CASE.setting(dry)
     with tempfile.TemporaryDirectory(prefix="dareg_gpu_check_rank_") as work_dir:

@@ -15,6 +15,24 @@ from typing import Any
 import numpy as np
 
 
+@dataclass
+class IterationTimes:
+    """Per-iteration measurements (seconds), warm-up included; ``images`` per iteration."""
+
+    data: list[float] = field(default_factory=list)
+    step: list[float] = field(default_factory=list)
+    baseline: list[float] = field(default_factory=list)
+    step_cpu: list[float] = field(default_factory=list)
+    baseline_cpu: list[float] = field(default_factory=list)
+    baseline_first: list[bool] = field(default_factory=list)
+    hooks: dict[str, list[float]] = field(default_factory=dict)
+    images: int = 0
+    graphs: list[int] = field(default_factory=list)
+    graph_breaks: list[int] = field(default_factory=list)
+    checks: dict[str, Any] = field(default_factory=dict)
+    cuda_peak: int = 0
+
+
 def overhead(
     framework: Sequence[float], baseline: Sequence[float], baseline_first: Sequence[bool] | None = None
 ) -> dict[str, float]:

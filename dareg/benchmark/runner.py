@@ -44,7 +44,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 import torch
@@ -56,7 +56,7 @@ from dareg.apis.train import apply_run_options, build_runner
 from dareg.benchmark.baselines import PlainLoop, find_baseline
 from dareg.benchmark.checks import TrainingChecksHook
 from dareg.benchmark.compiled import compile_summary, dynamo_counts, reset_dynamo
-from dareg.benchmark.report import BenchmarkReport, hook_costs, overhead, summarize
+from dareg.benchmark.report import BenchmarkReport, IterationTimes, hook_costs, overhead, summarize
 from dareg.benchmark.synthetic import synthetic_train_dataloader
 from dareg.engine.compilation import CompileOptions
 
@@ -109,30 +109,32 @@ def benchmark_config(
     return cfg, notes
 
 
+def load_benchmark_config(
+    config: str, cfg_options: dict | None = None, compile: bool = False, extra_hooks: Sequence[dict] = ()
+) -> tuple[Config, CompileOptions | None]:
+    """``tools/benchmark.py``'s config: ``config`` with its overrides, its ``compile`` key taken out as
+    options (``compile=True`` without one: the default options), ``extra_hooks`` appended.
+
+    Raises:
+        The errors of :func:`dareg.utils.config.load_config` (``USER_ERRORS``) on a bad config.
+    """
+    from dareg.engine.compilation import parse_compile_option
+    from dareg.utils.config import load_config
+
+    cfg = load_config(config, cfg_options)
+    options = parse_compile_option(cfg.pop("compile", None))
+    if compile and options is None:
+        options = CompileOptions()
+    cfg.custom_hooks = [*(cfg.get("custom_hooks") or []), *extra_hooks]
+    return cfg, options
+
+
 # --- timing hooks -----------------------------------------------------------------------------------
 
 
 def synchronize(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
-
-
-@dataclass
-class IterationTimes:
-    """Per-iteration measurements (seconds), warm-up included; ``images`` per iteration."""
-
-    data: list[float] = field(default_factory=list)
-    step: list[float] = field(default_factory=list)
-    baseline: list[float] = field(default_factory=list)
-    step_cpu: list[float] = field(default_factory=list)
-    baseline_cpu: list[float] = field(default_factory=list)
-    baseline_first: list[bool] = field(default_factory=list)
-    hooks: dict[str, list[float]] = field(default_factory=dict)
-    images: int = 0
-    graphs: list[int] = field(default_factory=list)
-    graph_breaks: list[int] = field(default_factory=list)
-    checks: dict[str, Any] = field(default_factory=dict)
-    cuda_peak: int = 0
 
 
 class _IterationStart(Hook):

@@ -46,6 +46,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 from dareg.utils.config import ConfigError
+from dareg.utils.modules import get_submodule
 
 #: The keys a ``compile`` dict may hold: ``torch.compile``'s arguments, and ``modules``.
 COMPILE_KEYS = ("backend", "mode", "dynamic", "fullgraph", "options", "modules")
@@ -197,9 +198,7 @@ def compile_targets(model: nn.Module, modules: Sequence[str] | None = None) -> d
     """
     model = model.module if is_model_wrapper(model) else model
     if modules is not None:
-        from dareg.engine.hooks.memory_hooks import resolve_module
-
-        return {path: _unwrap_ddp(resolve_module(model, path)) for path in modules}
+        return {path: _unwrap_ddp(get_submodule(model, path, "compile.modules")) for path in modules}
     targets: dict[str, nn.Module] = {}
     for path, network in _networks(model):
         targets[path] = network

@@ -26,6 +26,7 @@ from torch import nn
 
 from dareg.registry import close_matches
 from dareg.utils.config import ConfigError
+from dareg.utils.modules import get_submodule
 
 #: The config key that lets parameters stay trainable without an optimizer.
 ALLOW_KEY = "allow_unoptimized_params"
@@ -48,12 +49,10 @@ def _optimizer_modules(optim_wrapper: dict) -> dict[str, list[str]] | None:
 
 
 def _submodule(model: nn.Module, path: str) -> nn.Module | None:
-    module = model
-    for part in path.split("."):
-        module = getattr(module, part, None)
-        if not isinstance(module, nn.Module):
-            return None
-    return module
+    try:
+        return get_submodule(model, path, "optim_wrapper")
+    except KeyError:
+        return None
 
 
 def check_optimizer_keys(optim_wrapper: dict, model: nn.Module, source: str = "the config") -> None:

@@ -36,8 +36,8 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import ValLoop
 from mmengine.runner.loops import _parse_losses
 
-from dareg.engine.hooks.random_state_hook import capture_random_state, restore_random_state
 from dareg.registry import DATASETS, LOOPS, VALIDATORS
+from dareg.utils.random_state import capture_random_state, restore_random_state
 
 #: The domain of each split's images.
 SPLIT_DOMAINS = {"source_train": "source", "source_val": "source", "target_train": "target"}
@@ -77,7 +77,7 @@ class ValidatorValLoop(ValLoop):
     """``ValLoop`` plus unsupervised validators computed on extra, named splits.
 
     Every split goes through the network that makes target predictions
-    (:func:`dareg.analysis.features.extract_feat` with ``domain="target"``): a validator scores the
+    (:func:`dareg.evaluation.features.extract_feat` with ``domain="target"``): a validator scores the
     model that would be deployed on the target domain. Dense (segmentation) logits become one row
     per pixel on a regular grid (``pixel_stride``).
 
@@ -156,7 +156,7 @@ class ValidatorValLoop(ValLoop):
     @torch.no_grad()
     def collect(self) -> dict[str, Any]:
         """Features, logits and labels of every needed split."""
-        from dareg.analysis.features import DomainFeatures, collect_features
+        from dareg.evaluation.features import DomainFeatures, collect_features
 
         model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
         outputs = {}

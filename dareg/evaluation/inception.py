@@ -26,7 +26,8 @@ import torch.nn.functional as F
 from torch import nn
 from torchvision.models import inception as tv_inception
 
-from dareg.engine.hooks.random_state_hook import capture_random_state, restore_random_state
+from dareg.utils.checkpoint_files import load_checkpoint_file
+from dareg.utils.random_state import capture_random_state, restore_random_state
 
 VARIANTS = ("pytorch_fid", "torchvision")
 
@@ -136,7 +137,7 @@ class InceptionFeatures(nn.Module):
     def load_weights(self, path: str) -> None:
         """Load a local weights file strictly (every key must match the variant's layout)."""
         check_weights_file(path)
-        state: Any = torch.load(path, map_location="cpu", weights_only=True)
+        state: Any = load_checkpoint_file(path, "cpu")
         if isinstance(state, dict) and "state_dict" in state:
             state = state["state_dict"]
         state = {k: v for k, v in state.items() if not k.startswith("AuxLogits.")}

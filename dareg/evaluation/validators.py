@@ -20,7 +20,7 @@ labelled *source* data) instead. The formulas follow pytorch-adapt's validators 
 
 A validator is a callable registered in ``VALIDATORS``: it declares the splits it needs
 (``requires``, from ``source_train``, ``source_val`` and ``target_train``) and maps their collected
-outputs (:class:`~dareg.analysis.features.DomainFeatures`: features, logits, labels) to one float.
+outputs (:class:`~dareg.evaluation.features.DomainFeatures`: features, logits, labels) to one float.
 :class:`~dareg.engine.validator_loop.ValidatorValLoop` runs them during validation.
 """
 

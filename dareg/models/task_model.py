@@ -8,6 +8,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from dareg.registry import CLASSIFIERS, SEGMENTORS
+
 
 class BaseTaskModel(nn.Module):
     """A network that solves the task (per-pixel or per-image classification) on one domain.
@@ -50,3 +52,10 @@ class BaseTaskModel(nn.Module):
     ) -> list[dict]:
         """Per-sample predictions (and ground truth, when given) for the metrics."""
         raise NotImplementedError(f"{type(self).__name__} must implement predict(outputs, data_samples)")
+
+
+def build_task_model(cfg: dict) -> nn.Module:
+    """Build a segmentor or classifier from its config, whichever registry holds its type."""
+    name = cfg.get("type") if isinstance(cfg, dict) else None
+    registry = CLASSIFIERS if isinstance(name, str) and CLASSIFIERS.get_or_none(name) is not None else SEGMENTORS
+    return registry.build(cfg)

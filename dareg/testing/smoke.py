@@ -34,10 +34,9 @@ def _tiny(cfg: Config, work_dir: str, iters: int, batch_size: int | None) -> Con
 
 
 def _weights(path: str) -> dict[str, torch.Tensor]:
-    from dareg.engine.checkpoint import allow_checkpoint_globals
+    from dareg.utils.checkpoint_files import load_checkpoint_file
 
-    allow_checkpoint_globals()
-    return torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+    return load_checkpoint_file(path, "cpu")["state_dict"]
 
 
 def smoke_run(

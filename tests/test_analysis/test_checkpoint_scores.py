@@ -25,7 +25,7 @@ SPLITS = dict(source_val=dict(like="train_dataloader.dataset.source", seed=5, nu
 @pytest.fixture
 def toys_with_features(toys):
     class ToyWithFeatures(toys.ToyAdversarial):
-        """The toy algorithm with the feature-extraction interface of dareg.analysis.features."""
+        """The toy algorithm with the feature-extraction interface of dareg.evaluation.features."""
 
         def extract_feat(self, inputs, domain="target"):
             features = self.classifier[:4](inputs)

@@ -9,13 +9,8 @@ import pytest
 import torch
 from torch import nn
 
-from dareg.analysis.features import (
-    DomainFeatures,
-    analyze_features,
-    collect_features,
-    extract_feat,
-    proxy_a_distance,
-)
+from dareg.analysis.features import analyze_features, proxy_a_distance
+from dareg.evaluation.features import DomainFeatures, collect_features, extract_feat
 from dareg.registry import ALGORITHMS
 
 PRE1 = dict(type="DomainDataPreprocessor", mean=[127.5], std=[127.5])

@@ -9,7 +9,7 @@ import pytest
 from fixtures.tools import load_tool
 
 from dareg.analysis.model_selection import spearman, study_selection
-from dareg.utils.seeds import select_by_validator, summarize_seeds
+from dareg.analysis.seeds import select_by_validator, summarize_seeds
 
 # run A: accuracy 50 70 60 65 (oracle 70, last 65); run B: 40 45 80 30 (oracle 80, last 30).
 # "good" ranks checkpoints as accuracy does, "bad" the other way round.
@@ -85,10 +85,3 @@ def test_validator_study_tool_reads_seed_folders_and_writes_markdown(tmp_path, c
     assert tool.main([str(tmp_path / "study"), "--markdown", str(out)]) == 0
     assert "checkpoints per run: [4, 4]" in capsys.readouterr().out
     assert "| bad (max) | 40.00 ± 14.14 | 35.00 ± 21.21 | -1.00 ± 0.00 |" in out.read_text()
-
-
-def test_old_train_seeds_import_still_works():
-    from dareg.apis.multi_seed import train_seeds
-    from dareg.utils import seeds
-
-    assert seeds.train_seeds is train_seeds

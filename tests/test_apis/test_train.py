@@ -28,7 +28,7 @@ def test_exit_after_collectives_flushes_and_skips_interpreter_finalisation(tmp_p
     log = tmp_path / "run.log"
     code = f"""
 import atexit, logging, sys
-from dareg.apis.train import exit_after_collectives
+from dareg.utils.process import exit_after_collectives
 atexit.register(lambda: print("finalised"))
 handler = logging.FileHandler({str(log)!r})
 logging.getLogger("run").addHandler(handler)

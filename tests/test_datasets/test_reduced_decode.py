@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from dareg.benchmark.data import psnr, synthetic_label, synthetic_photo
 from dareg.datasets.transforms import LoadImageFromFile, LoadIndexedSegMap, LoadSegMap, PackInputs, Resize
 from dareg.datasets.transforms.reduced_decode import reduction_factor
-from dareg.utils.data_benchmark import psnr, synthetic_label, synthetic_photo
 
 
 def write(tmp_path, name, width, height, seed=0):

@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 
 from dareg.apis import train
-from dareg.engine.checkpoint import atomic_write
+from dareg.utils.checkpoint import atomic_write
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ class ScriptedScore(BaseMetric):
 @pytest.fixture
 def parts(toys):
     class ToyWithFeatures(toys.ToyAdversarial):
-        """The toy algorithm with the feature-extraction interface of dareg.analysis.features."""
+        """The toy algorithm with the feature-extraction interface of dareg.evaluation.features."""
 
         def extract_feat(self, inputs, domain="target"):
             features = self.classifier[:4](inputs)

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from dareg.analysis.features import DomainFeatures
+from dareg.evaluation.features import DomainFeatures
 from dareg.evaluation.validators import (
     dev_risk,
     importance_weights,

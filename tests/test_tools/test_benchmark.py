@@ -174,7 +174,7 @@ def test_synthetic_batches_follow_the_config(toy_config_file, tmp_path):
 
 
 def test_data_benchmark_reports_rates_and_workers_on_small_images(tmp_path, monkeypatch, capsys):
-    from dareg.utils import data_benchmark
+    from dareg.benchmark import data as data_benchmark
 
     shapes = (("GTA5", (96, 52), (64, 36), True, "png"), ("Cityscapes", (128, 64), (64, 32), False, "png"))
     monkeypatch.setattr(data_benchmark, "DATASET_SHAPES", shapes)  # the real sizes take minutes

@@ -21,8 +21,8 @@ import sys
 from mmengine.config import DictAction
 
 from dareg.analysis.runs import run_environment
-from dareg.apis.multi_seed import train_seeds
-from dareg.utils.seeds import seed_work_dir, summarize_seeds
+from dareg.analysis.seeds import summarize_seeds
+from dareg.apis.multi_seed import seed_work_dir, train_seeds
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -21,7 +21,7 @@ import sys
 from mmengine.config import DictAction
 
 from dareg.analysis.checkpoint_scores import score_checkpoints
-from dareg.utils.seeds import expand_run_dirs
+from dareg.analysis.seeds import expand_run_dirs
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ import sys
 
 from dareg.analysis.checkpoint_scores import read_checkpoint_scores
 from dareg.analysis.model_selection import study_selection
-from dareg.utils.seeds import expand_run_dirs, pick_metric, read_evaluations
+from dareg.analysis.seeds import expand_run_dirs, pick_metric, read_evaluations
 
 
 def main(argv: list[str] | None = None) -> int:

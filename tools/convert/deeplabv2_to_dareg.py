@@ -18,6 +18,7 @@ import sys
 import torch
 
 from dareg.models.backbones.deeplabv2 import convert_reference_state_dict
+from dareg.utils.checkpoint_files import load_checkpoint_file
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,7 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    checkpoint = torch.load(args.src, map_location="cpu", weights_only=True)
+    checkpoint = load_checkpoint_file(args.src, "cpu")
     state = checkpoint.get("state_dict", checkpoint)
     converted = convert_reference_state_dict(
         state,

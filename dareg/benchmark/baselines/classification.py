@@ -162,7 +162,7 @@ def mcd_baseline(model: nn.Module, loop: PlainLoop) -> Callable[[dict], None]:
     generator, classifiers = model.generator, model.classifiers
     lambda_disc, lambda_balance = model.lambda_disc, model.lambda_balance
 
-    def loss_a(logits: tuple[torch.Tensor, torch.Tensor], num_source: int, labels: torch.Tensor) -> torch.Tensor:
+    def source_loss(logits: tuple[torch.Tensor, torch.Tensor], num_source: int, labels: torch.Tensor) -> torch.Tensor:
         (logits1, logits2), n = logits, num_source
         loss_cls = F.cross_entropy(logits1[:n], labels) + F.cross_entropy(logits2[:n], labels)
         return loss_cls + lambda_balance * (_class_balance(logits1[n:]) + _class_balance(logits2[n:]))
@@ -172,13 +172,13 @@ def mcd_baseline(model: nn.Module, loop: PlainLoop) -> Callable[[dict], None]:
         labels, num_source = loop.target(batch["source"], "gt_label"), source.shape[0]
         images = torch.cat([source, target])
         with loop.autocast():  # A: G, F1, F2 on the labelled source
-            loss = loss_a(classifiers(generator(images)), num_source, labels)
+            loss = source_loss(classifiers(generator(images)), num_source, labels)
         loop.update_jointly(("generator", "classifiers"), loss)
         with loop.autocast():  # B: G fixed, F1 and F2 maximise the target discrepancy
             with torch.no_grad():
                 features = generator(images)
             logits1, logits2 = classifiers(features)
-            loss = loss_a((logits1, logits2), num_source, labels)
+            loss = source_loss((logits1, logits2), num_source, labels)
             loss = loss - lambda_disc * _discrepancy(logits1[num_source:], logits2[num_source:])
         loop.update("classifiers", loss)
         for _ in range(model.num_k):  # C: F1, F2 fixed, G minimises it

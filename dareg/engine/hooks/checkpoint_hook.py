@@ -24,9 +24,9 @@ from typing import Any
 from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook as MMEngineCheckpointHook
 
-from dareg.engine.checkpoint_files import remove_checkpoint, write_pointer
 from dareg.engine.hooks.finite_loss_hook import NonFiniteLossError, non_finite_items
 from dareg.registry import HOOKS
+from dareg.utils.checkpoint_files import remove_checkpoint, write_pointer
 
 
 class CheckpointWriteError(OSError):

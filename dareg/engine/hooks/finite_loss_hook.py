@@ -127,7 +127,7 @@ class FiniteLossHook(Hook):
 
     @staticmethod
     def _advice(runner: Any) -> str:
-        from dareg.engine.checkpoint_files import read_pointer
+        from dareg.utils.checkpoint_files import read_pointer
 
         last = read_pointer(runner.work_dir)
         kept = f"The last good checkpoint is {last}" if last else "No checkpoint was saved before this point"

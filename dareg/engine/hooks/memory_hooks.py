@@ -29,6 +29,7 @@ from torch.utils.checkpoint import checkpoint
 
 from dareg.engine.sub_network_calls import replaying_a_call
 from dareg.registry import HOOKS
+from dareg.utils.modules import get_submodule
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
@@ -65,22 +66,6 @@ class ChannelsLastHook(Hook):
         preprocessor = getattr(model, "data_preprocessor", None)
         if preprocessor is not None:
             preprocessor.register_forward_hook(lambda module, args, output: _to_channels_last(output))
-
-
-def resolve_module(model: nn.Module, path: str) -> nn.Module:
-    """``model.<path>`` (dots allowed), or a ``KeyError`` naming the children that exist."""
-    module = model
-    for part in path.split("."):
-        child = getattr(module, part, None)
-        if not isinstance(child, nn.Module):
-            inner = getattr(module, "module", module)
-            children = sorted(name for name, _ in inner.named_children())
-            raise KeyError(
-                f"ActivationCheckpointHook: {type(model).__name__} has no sub-module '{path}' (no '{part}' "
-                f"here; children: {children})."
-            )
-        module = child
-    return module
 
 
 def checkpointed_forward(forward: Any, *args: Any, **kwargs: Any) -> Any:
@@ -129,7 +114,7 @@ class ActivationCheckpointHook(Hook):
         from dareg.engine.model_wrappers import SubmoduleDistributedDataParallel
 
         for path in self.modules:
-            module = resolve_module(model, path)
+            module = get_submodule(model, path, "ActivationCheckpointHook")
             if isinstance(module, SubmoduleDistributedDataParallel):
                 module = module.module  # keep DDP's own forward: checkpoint the network inside it
             if not getattr(module, "_dareg_checkpointed", False):

@@ -27,8 +27,8 @@ from mmengine.dist import all_reduce, is_distributed
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 
-from dareg.engine.checkpoint_files import write_pointer
 from dareg.registry import HOOKS
+from dareg.utils.checkpoint_files import write_pointer
 
 #: The signals a scheduler or a user sends to stop a job.
 DEFAULT_SIGNALS = ("SIGTERM", "SIGINT", "SIGUSR1")

@@ -171,7 +171,7 @@ class StrictLoadHook(Hook):
     def _source(runner: Any) -> str:
         source = getattr(runner, "_load_from", None)
         if source is None and getattr(runner, "_resume", False):
-            from dareg.engine.checkpoint_files import read_pointer
+            from dareg.utils.checkpoint_files import read_pointer
 
             source = read_pointer(runner.work_dir)
         return str(source) if source else "being loaded"

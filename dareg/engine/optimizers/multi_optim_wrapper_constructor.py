@@ -14,21 +14,9 @@ from mmengine.optim import DefaultOptimWrapperConstructor, OptimWrapperDict
 from torch import nn
 
 from dareg.registry import OPTIM_WRAPPER_CONSTRUCTORS
+from dareg.utils.modules import get_submodule
 
-
-def resolve_submodule(model: nn.Module, path: str) -> nn.Module:
-    """Return ``model.<path>`` (dots allowed), or fail naming the sub-modules that exist."""
-    module = model
-    for part in path.split("."):
-        if not hasattr(module, part) or not isinstance(getattr(module, part), nn.Module):
-            children = sorted(name for name, _ in module.named_children())
-            raise KeyError(
-                f"optim_wrapper names the sub-module '{path}', but {type(model).__name__} has no "
-                f"sub-module '{part}' there; its sub-modules are {children}. The keys of optim_wrapper "
-                "(or their `modules` lists) must be attribute names of the algorithm."
-            )
-        module = getattr(module, part)
-    return module
+MODULES_HINT = "The keys of optim_wrapper (or their `modules` lists) must be attribute names of the algorithm."
 
 
 class _FrozenParameterSkips(logging.Filter):
@@ -118,7 +106,7 @@ class MultiOptimWrapperConstructor:
             cfg = copy.deepcopy(cfg)
             paths = cfg.pop("modules", None) or [name]
             paramwise_cfg = cfg.pop("paramwise_cfg", None)
-            modules = {path: resolve_submodule(model, path) for path in paths}
+            modules = {path: get_submodule(model, path, f"optim_wrapper.{name}", MODULES_HINT) for path in paths}
             target = (
                 modules[paths[0]]
                 if len(paths) == 1

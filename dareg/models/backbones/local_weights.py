@@ -12,6 +12,8 @@ from collections.abc import Mapping
 
 import torch
 
+from dareg.utils.checkpoint_files import load_checkpoint_file
+
 #: Where the ImageNet weights of the classification benchmarks come from (torchvision's IMAGENET1K_V1
 #: files, what the Transfer-Learning-Library fine-tunes).
 TORCHVISION_WEIGHTS_HINT = (
@@ -58,7 +60,7 @@ def read_state_dict(path: str, owner: str, hint: str, argument: str = "checkpoin
 
             checkpoint = load_file(path, device="cpu")
         else:
-            checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+            checkpoint = load_checkpoint_file(path, "cpu")
     except Exception as error:  # torch and safetensors raise many types for a corrupt or foreign file
         raise ValueError(f"{owner}: cannot read {path} as a PyTorch state dict: {error}") from error
     for key in ("state_dict", "model"):

@@ -16,7 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dareg.models.task_model import build_task_model
 from dareg.registry import LOSSES
+from dareg.utils.checkpoint_files import load_checkpoint_file
 
 
 def load_task_weights(model: nn.Module, checkpoint: str, prefix: str = "task_model.") -> None:
@@ -26,10 +28,8 @@ def load_task_weights(model: nn.Module, checkpoint: str, prefix: str = "task_mod
     algorithm) are loaded with the prefix removed; a state dict without such keys is loaded as is.
     Loading is strict, so a checkpoint of another architecture fails with the mismatched keys.
     """
-    import dareg.engine.checkpoint  # noqa: F401  (allow-lists what dareg checkpoints hold)
-
     try:
-        state = torch.load(checkpoint, map_location="cpu", weights_only=True)
+        state = load_checkpoint_file(checkpoint, "cpu")
     except FileNotFoundError as error:
         raise FileNotFoundError(
             f"Task-network checkpoint not found: {checkpoint}. Train CyCADA stage (a) first "
@@ -76,8 +76,6 @@ class SemanticConsistencyLoss(nn.Module):
     ) -> None:
         super().__init__()
         if isinstance(task_model, dict):
-            from dareg.algorithms.source_only import build_task_model
-
             task_model = build_task_model(task_model)
         if checkpoint is not None:
             load_task_weights(task_model, checkpoint, checkpoint_prefix)

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
+from dareg.utils.checkpoint_files import load_checkpoint_file
+
 STAT_SUFFIXES = ("running_mean", "running_var", "num_batches_tracked")
 
 #: Reference network name -> dareg CycleGAN sub-module.
@@ -35,7 +37,7 @@ REFERENCE_NAMES = {
 
 def read_state_dict(source: str | Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """A state dict from a path or a mapping, without a ``module.`` (DataParallel) prefix."""
-    state = torch.load(source, map_location="cpu", weights_only=True) if isinstance(source, str) else source
+    state = load_checkpoint_file(source, "cpu") if isinstance(source, str) else source
     state = state.get("state_dict", state) if isinstance(state, Mapping) else state
     return {(key[len("module.") :] if key.startswith("module.") else key): value for key, value in state.items()}
 

@@ -1,6 +1,6 @@
 """The feature a task network computes just before its classification head.
 
-Used by feature analysis and validators (:mod:`dareg.analysis.features`,
+Used by feature analysis and validators (:mod:`dareg.evaluation.features`,
 :mod:`dareg.evaluation.validators`) and by algorithms whose ``extract_feat`` hands images to a task
 network (CyCADA). A task network either defines ``extract_feat(inputs) -> {"features", "logits"}``
 or has a ``head`` sub-module, whose input is captured while the network runs.

@@ -18,7 +18,7 @@ import time
 import pytest
 import torch
 
-from dareg.engine.checkpoint_files import check_integrity, load_checkpoint_file, read_pointer
+from dareg.utils.checkpoint_files import check_integrity, load_checkpoint_file, read_pointer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 TESTS_DIR = os.path.join(ROOT, "tests")

@@ -18,10 +18,10 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 
 from dareg.apis import train
-from dareg.engine.checkpoint import AtomicLocalBackend
-from dareg.engine.checkpoint_files import check_integrity, find_resumable_checkpoint, load_checkpoint_file, read_pointer
+from dareg.engine.checkpoint_backend import AtomicLocalBackend
 from dareg.engine.hooks import CheckpointWriteError, NonFiniteLossError
 from dareg.registry import HOOKS
+from dareg.utils.checkpoint_files import check_integrity, find_resumable_checkpoint, load_checkpoint_file, read_pointer
 
 
 def toy_run(toys, work_dir, max_iters: int = 6, hooks: tuple = ()) -> Config:

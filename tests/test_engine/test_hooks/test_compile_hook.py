@@ -17,7 +17,7 @@ from dareg.utils.config import ConfigError
 
 
 def checkpoint_state(path) -> dict[str, torch.Tensor]:
-    from dareg.engine.checkpoint import allow_checkpoint_globals
+    from dareg.utils.checkpoint import allow_checkpoint_globals
 
     allow_checkpoint_globals()
     return torch.load(path, map_location="cpu", weights_only=True)["state_dict"]

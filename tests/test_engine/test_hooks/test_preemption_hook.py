@@ -17,8 +17,8 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 
 from dareg.apis import train
-from dareg.engine.checkpoint_files import check_integrity, load_checkpoint_file, read_pointer
 from dareg.registry import HOOKS
+from dareg.utils.checkpoint_files import check_integrity, load_checkpoint_file, read_pointer
 
 MAX_ITERS = 12
 

@@ -8,9 +8,9 @@ import pytest
 import torch
 from fixtures.tools import load_tool
 
-from dareg.engine.checkpoint_files import load_checkpoint_file
 from dareg.engine.hooks import NonFiniteLossError
 from dareg.registry import ALGORITHMS, MODELS
+from dareg.utils.checkpoint_files import load_checkpoint_file
 
 LEARNING_RATES: list[float] = []
 

@@ -81,7 +81,7 @@ def test_float16_scalers_are_per_optimizer_and_restored_on_resume(toys, tmp_path
     checkpoint["optimizer"]["discriminator"]["loss_scaler"]["scale"] = 8.0
     torch.save(checkpoint, os.path.join(tmp_path, "iter_2.pth"))
     # an edited checkpoint gets a new integrity record, or resuming would (rightly) refuse it
-    from dareg.engine.checkpoint_files import file_sha256, write_record
+    from dareg.utils.checkpoint_files import file_sha256, write_record
 
     write_record(os.path.join(tmp_path, "iter_2.pth"), file_sha256(os.path.join(tmp_path, "iter_2.pth")))
     resumed = train_toy(toys, tmp_path, max_iters=2, dtype="float16", resume=True)

@@ -10,12 +10,13 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner.checkpoint import _load_checkpoint
+from torch.torch_version import TorchVersion
 
 from dareg.apis import train
 from dareg.apis.train import resolve_resume
-from dareg.engine import checkpoint_files
-from dareg.engine.checkpoint import atomic_write
-from dareg.engine.checkpoint_files import (
+from dareg.utils import checkpoint_files
+from dareg.utils.checkpoint import atomic_write
+from dareg.utils.checkpoint_files import (
     CorruptCheckpointError,
     check_integrity,
     find_resumable_checkpoint,
@@ -139,3 +140,56 @@ def test_an_unusable_work_dir_names_the_option(toys, tmp_path):
     (tmp_path / "file").write_text("not a directory")
     with pytest.raises(ConfigError, match=r"Cannot use the work directory .*file/work \(set with --work-dir"):
         train(toy_cfg(toys, tmp_path / "file" / "work"))
+
+
+@pytest.mark.skipif(TorchVersion(torch.__version__) < (2, 6), reason="torch < 2.6 allows no global under another name")
+def test_checkpoints_written_before_the_move_to_utils_still_load(tmp_path, monkeypatch):
+    """Older checkpoints name the history buffers' rebuild function by its old module, dareg.engine.checkpoint."""
+    import sys
+    import types
+    import zipfile
+
+    from mmengine.logging import HistoryBuffer
+
+    from dareg.utils import checkpoint
+
+    old_module = types.ModuleType("dareg.engine.checkpoint")
+    old_module.rebuild_history_buffer = checkpoint.rebuild_history_buffer
+    monkeypatch.setitem(sys.modules, "dareg.engine.checkpoint", old_module)
+    monkeypatch.setattr(checkpoint.rebuild_history_buffer, "__module__", "dareg.engine.checkpoint")
+    buffer = HistoryBuffer()
+    for value in (1.0, 2.0, 6.0):
+        buffer.update(value)
+    torch.save({"message_hub": {"loss": buffer}}, tmp_path / "old.pth")
+    monkeypatch.undo()
+    with zipfile.ZipFile(tmp_path / "old.pth") as archive:
+        pickled = archive.read(next(name for name in archive.namelist() if name.endswith("data.pkl")))
+    assert b"dareg.engine.checkpoint" in pickled and b"dareg.utils.checkpoint" not in pickled
+    restored = load_checkpoint_file(tmp_path / "old.pth")["message_hub"]["loss"]
+    assert restored.mean() == 3.0 and restored.current() == 6.0
+
+
+def test_dareg_and_its_tools_read_checkpoints_only_through_load_checkpoint_file():
+    """No torch.load (or torch.serialization.load) in the package or the tools but the one reader's."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def is_torch_load(node: ast.AST) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            return node.module in ("torch", "torch.serialization") and any(a.name == "load" for a in node.names)
+        if not (isinstance(node, ast.Attribute) and node.attr == "load"):
+            return False
+        owner = node.value
+        return (isinstance(owner, ast.Name) and owner.id == "torch") or (
+            isinstance(owner, ast.Attribute) and owner.attr == "serialization"
+        )
+
+    found = []
+    for folder in ("dareg", "tools"):
+        for path in sorted((root / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if is_torch_load(node):
+                    found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert [place.split(":")[0] for place in found] == ["dareg/utils/checkpoint_files.py"], found

@@ -4,11 +4,13 @@
   it, ``iter_N.pth.sha256`` (the ``sha256sum`` format, so ``sha256sum -c`` checks it by hand),
   written atomically *after* the checkpoint. A truncated copy, a flipped bit or a half-synced file
   no longer matches its record.
-* :func:`load_checkpoint_file` replaces mmengine's loader of local paths (every ``load_from``,
-  ``--resume``, ``init_cfg`` and ``load_checkpoint`` call goes through it): it checks the record
+* :func:`load_checkpoint_file` is the one reader of checkpoint and weight files in dareg and its
+  tools; the engine makes it mmengine's loader of local paths too (every ``load_from``,
+  ``--resume``, ``init_cfg`` and ``load_checkpoint`` call goes through it). It checks the record
   when there is one, loads with ``weights_only=True`` always (torch 2.4, our floor, still defaults
-  to unsafe loading), and turns the readers' raw errors on broken files (``EOFError``,
-  ``PytorchStreamReader failed ...``) into a :class:`CorruptCheckpointError` naming the file.
+  to unsafe loading) with exactly :func:`~dareg.utils.checkpoint.checkpoint_safe_globals` allowed,
+  and turns the readers' raw errors on broken files (``EOFError``, ``PytorchStreamReader failed
+  ...``) into a :class:`CorruptCheckpointError` naming the file.
 * ``last_checkpoint`` holds the checkpoint's path relative to the work directory, so a copied or
   moved work directory resumes its own checkpoints; :func:`find_resumable_checkpoint` picks the
   newest intact checkpoint and says which ones it skipped and why.
@@ -26,9 +28,8 @@ from pathlib import Path
 
 import torch
 from mmengine.logging import print_log
-from mmengine.runner.checkpoint import CheckpointLoader
 
-from dareg.engine.checkpoint import atomic_write
+from dareg.utils.checkpoint import allow_checkpoint_globals, atomic_write
 
 #: Suffix of the integrity record written beside each checkpoint.
 RECORD_SUFFIX = ".sha256"
@@ -95,6 +96,7 @@ def check_integrity(path: str | Path) -> str | None:
 
 def _load(path: str | Path, map_location) -> dict:
     """``torch.load`` with ``weights_only=True``, raising :class:`CorruptCheckpointError` on unreadable files."""
+    allow_checkpoint_globals()
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
@@ -214,9 +216,3 @@ def remove_checkpoint(path: str | Path) -> None:
     for target in (Path(path), record_path(path)):
         with contextlib.suppress(FileNotFoundError):
             target.unlink()
-
-
-@CheckpointLoader.register_scheme(prefixes="", force=True)
-def _load_local(filename: str, map_location=None) -> dict:
-    """mmengine's loader for local paths, replaced by :func:`load_checkpoint_file`."""
-    return load_checkpoint_file(filename, map_location)

@@ -10,8 +10,8 @@ import pytest
 from fixtures.tools import load_tool
 from mmengine.evaluator import BaseMetric
 
+from dareg.analysis.seeds import read_evaluations, summarize_seeds
 from dareg.registry import METRICS
-from dareg.utils.seeds import read_evaluations, summarize_seeds
 
 
 class ToyAccuracy(BaseMetric):
@@ -104,7 +104,7 @@ def test_summary_from_logged_scalars(tmp_path):
 def test_read_evaluations_spans_the_starts_of_a_resumed_run(tmp_path):
     import json
 
-    from dareg.utils.seeds import read_evaluations
+    from dareg.analysis.seeds import read_evaluations
 
     def write(stamp: str, lines: list[dict]) -> None:
         folder = tmp_path / stamp / "vis_data"

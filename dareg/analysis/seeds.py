@@ -11,8 +11,7 @@ have. :func:`summarize_seeds` therefore reports, over seeds, the mean and standa
   whose target metric is reported), and
 * the **best** evaluation, labelled **oracle selection** (best on target val).
 
-The runs themselves are trained by :func:`dareg.apis.multi_seed.train_seeds` (orchestration lives in
-``apis/``; ``from dareg.utils.seeds import train_seeds`` keeps working). Metrics are read back from
+The runs themselves are trained by :func:`dareg.apis.multi_seed.train_seeds`. Metrics are read back from
 what mmengine's ``LocalVisBackend`` writes after every validation
 (``<work_dir>/<timestamp>/vis_data/scalars.json``).
 """
@@ -33,21 +32,6 @@ NON_METRIC_KEYS = {"step", "iter", "epoch", "data_time", "time", "lr", "memory",
 
 #: Prefix of the unsupervised validators' scores (higher is better).
 VALIDATOR_PREFIX = "validator/"
-
-
-def seed_work_dir(root: str, seed: int) -> str:
-    """The work directory of one seed under ``root``."""
-    return os.path.join(root, f"seed_{seed}")
-
-
-def __getattr__(name: str):
-    # train_seeds moved to dareg.apis.multi_seed (a utility should not drive the training API);
-    # importing it from here still works
-    if name == "train_seeds":
-        from dareg.apis.multi_seed import train_seeds
-
-        return train_seeds
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def expand_run_dirs(paths: Sequence[str]) -> list[str]:

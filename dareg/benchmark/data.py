@@ -100,7 +100,7 @@ def write_dataset(
 def pipeline_configs(name: str, train_size: tuple[int, int]) -> dict[str, list[dict] | None]:
     """dareg's pipeline for dataset ``name`` (as in its base config) and its full-decode variant.
 
-    ``tests/test_utils/test_data_benchmark.py`` checks that ``"dareg"`` equals the config's.
+    ``tests/test_benchmark/test_data.py`` checks that ``"dareg"`` equals the config's.
     The full-decode variant is None where it is the same pipeline (GTA5).
     """
     scale = tuple(train_size)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dareg.utils.data_benchmark import PipelineResult
+    from dareg.benchmark.data import PipelineResult
 
 #: GPU step times (s/iter) of AdaptSegNet DeepLab-v2 R101 at 1280x720 + 1024x512, batch 1 + 1.
 #: 1.7: the authors' Titan X, training "done in about 3 days" (wasidennis/AdaptSegNet issue #76;
@@ -126,7 +126,7 @@ def run_data_benchmark(args: argparse.Namespace, shapes: Sequence[tuple] | None 
     """Run the data benchmark with the options of :func:`add_data_arguments`; print (and save) it."""
     from dataclasses import asdict
 
-    from dareg.utils.data_benchmark import DATASET_SHAPES, benchmark_data
+    from dareg.benchmark.data import DATASET_SHAPES, benchmark_data
 
     results = benchmark_data(
         count=args.images, repeats=args.repeats, root=args.data_dir, shapes=shapes or DATASET_SHAPES

@@ -44,8 +44,8 @@ def run_train(args: argparse.Namespace) -> None:
         SystemExit: A config, plugin or file error, printed as ``error: ...`` without a traceback.
     """
     from dareg.apis.train import apply_run_options, train
-    from dareg.engine.checkpoint_files import CorruptCheckpointError
     from dareg.engine.hooks import CheckpointWriteError
+    from dareg.utils.checkpoint_files import CorruptCheckpointError
 
     try:
         cfg = load_config(args.config, args.cfg_options)

@@ -1,4 +1,4 @@
-"""Safe checkpoint loading and atomic checkpoint writing.
+"""What dareg's checkpoints hold, and writing files atomically.
 
 * Since torch 2.6, ``torch.load`` defaults to ``weights_only=True`` and refuses mmengine's
   checkpoints: their ``message_hub`` state holds mmengine's ``HistoryBuffer`` objects, which pickle
@@ -8,25 +8,29 @@
   :func:`allow_checkpoint_globals` allow-lists exactly what dareg's checkpoints then hold, so
   ``--resume`` works with ``weights_only`` loading kept on.
 * mmengine writes checkpoints and the ``last_checkpoint`` pointer in place, so a crash mid-write
-  leaves a truncated "latest" checkpoint. :class:`AtomicLocalBackend` (backend name
-  ``"atomic_local"``) writes to a temporary file in the same directory, flushes it to disk and
-  renames it over the target, which is atomic on POSIX file systems; then it writes the file's
-  integrity record (:mod:`dareg.engine.checkpoint_files`). Files get the permissions that
-  ``open()`` would give them under the process's umask (a temporary file is created ``0600``).
+  leaves a truncated "latest" checkpoint. :func:`atomic_write` writes to a temporary file in the
+  same directory, flushes it to disk and renames it over the target, which is atomic on POSIX file
+  systems (the engine's ``atomic_local`` backend, :mod:`dareg.engine.checkpoint_backend`, writes
+  checkpoints with it). Files get the permissions that ``open()`` would give them under the
+  process's umask (a temporary file is created ``0600``).
+* Checkpoints are read by one function, :func:`dareg.utils.checkpoint_files.load_checkpoint_file`,
+  which allow-lists what it needs itself.
 """
 
 from __future__ import annotations
 
 import copyreg
-import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
-from mmengine.fileio import LocalBackend, register_backend
 from mmengine.logging import HistoryBuffer
+from torch.torch_version import TorchVersion
+
+#: Where :func:`rebuild_history_buffer` lived when older checkpoints were written.
+LEGACY_REBUILD_NAME = "dareg.engine.checkpoint.rebuild_history_buffer"
 
 
 def rebuild_history_buffer(log_history: torch.Tensor, count_history: torch.Tensor, max_length: int) -> HistoryBuffer:
@@ -50,13 +54,24 @@ def checkpoint_safe_globals() -> list:
 
     Besides history buffers, mmengine's runtime information stores numpy scalars (the timer's
     ``eta`` is a ``float64``), which pickle as a numpy scalar of a numpy dtype.
+
+    Checkpoints written before this module moved from ``dareg.engine`` name the rebuild function by
+    its old path; torch >= 2.6 accepts it under that name too.
     """
     numpy_core = getattr(np, "_core", None) or np.core
-    return [rebuild_history_buffer, numpy_core.multiarray.scalar, np.dtype, type(np.dtype("float64"))]
+    allowed: list = [rebuild_history_buffer, numpy_core.multiarray.scalar, np.dtype, type(np.dtype("float64"))]
+    if TorchVersion(torch.__version__) >= (2, 6):
+        allowed.append((rebuild_history_buffer, LEGACY_REBUILD_NAME))
+    return allowed
 
 
 def allow_checkpoint_globals() -> None:
-    """Allow-list :func:`checkpoint_safe_globals` for ``torch.load(weights_only=True)``."""
+    """Allow-list :func:`checkpoint_safe_globals` for ``torch.load(weights_only=True)``, process-wide.
+
+    Idempotent. dareg's reader calls it before every load; the engine calls it once for mmengine's
+    loaders of other sources (URLs ...). Process-wide rather than torch's ``safe_globals`` context,
+    whose exit removes the globals again, also for a load running in another thread.
+    """
     add = getattr(torch.serialization, "add_safe_globals", None)
     if add is not None:  # torch < 2.4 has no weights_only default to satisfy
         add(checkpoint_safe_globals())
@@ -87,23 +102,4 @@ def atomic_write(data: bytes, filepath: str | Path) -> None:
         raise
 
 
-class AtomicLocalBackend(LocalBackend):
-    """mmengine's local file backend with atomic ``put`` and ``put_text``.
-
-    Use it for checkpoints with ``default_hooks.checkpoint.backend_args=dict(backend="atomic_local")``
-    (dareg's default runtime does).
-    """
-
-    def put(self, obj: bytes, filepath: str | Path) -> None:
-        from dareg.engine.checkpoint_files import write_record
-
-        atomic_write(obj, filepath)
-        write_record(filepath, hashlib.sha256(obj).hexdigest())
-
-    def put_text(self, obj: str, filepath: str | Path, encoding: str = "utf-8") -> None:
-        atomic_write(obj.encode(encoding), filepath)
-
-
 copyreg.pickle(HistoryBuffer, _reduce_history_buffer)
-register_backend("atomic_local", AtomicLocalBackend, force=True)
-allow_checkpoint_globals()

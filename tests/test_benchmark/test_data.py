@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from mmengine.config import Config
 
-from dareg.utils.data_benchmark import DATASET_SHAPES, PipelineResult, benchmark_data, pipeline_configs
-from dareg.utils.data_benchmark_report import format_data_results, format_workers, worker_seconds, workers_needed
+from dareg.benchmark.data import DATASET_SHAPES, PipelineResult, benchmark_data, pipeline_configs
+from dareg.benchmark.data_report import format_data_results, format_workers, worker_seconds, workers_needed
 
 SMALL = (
     ("GTA5", (96, 52), (64, 36), True, "png"),
