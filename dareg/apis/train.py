@@ -14,6 +14,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from dareg.utils.config import ConfigError, check_config_types
+from dareg.utils.config_checks import MMENGINE_DEFAULT_HOOKS  # mmengine removes these when None, rejects others
 from dareg.utils.dataloader_options import fit_dataloader_options
 
 MULTI_OPTIM_CONSTRUCTOR = "MultiOptimWrapperConstructor"
@@ -86,10 +87,6 @@ def apply_run_options(
         cfg.compile = True
     cfg.launcher = launcher
     return cfg
-
-
-#: The default hooks mmengine itself knows; it removes those set to None and rejects None for others.
-MMENGINE_DEFAULT_HOOKS = ("runtime_info", "timer", "sampler_seed", "logger", "param_scheduler", "checkpoint")
 
 
 def drop_disabled_default_hooks(cfg: Config) -> None:
