@@ -14,7 +14,7 @@ import signal
 
 import pytest
 import torch
-from mmengine.config import Config
+from fixtures.checkpoint_runs import KILL_POINTS, dying_run, toy_run
 from mmengine.hooks import Hook
 
 from dareg.apis import train
@@ -24,36 +24,9 @@ from dareg.engine.hooks import CheckpointWriteError, NonFiniteLossError
 from dareg.registry import HOOKS
 
 
-def toy_run(toys, work_dir, max_iters: int = 6, hooks: tuple = ()) -> Config:
-    cfg = Config(
-        toys.toy_config(
-            work_dir,
-            train_cfg=dict(type="ResumableIterBasedTrainLoop", max_iters=max_iters),
-            custom_hooks=[dict(type="RandomStateHook"), *hooks],
-        )
-    )
-    cfg.default_hooks.checkpoint.update(interval=2, max_keep_ckpts=1)
-    return cfg
-
-
-def _dying_run(cfg: Config, point: tuple) -> Config:
-    """``cfg`` with fixtures.training_process.KillAtSave at ``point``."""
-    cfg.custom_hooks.append(dict(type="KillAtSave", name=point[0], count=point[1], after=point[2]))
-    return cfg
-
-
-KILL_POINTS = {
-    "checkpoint bytes written, not renamed": ("fsync", 1, False),
-    "checkpoint renamed, no integrity record": ("replace", 1, True),
-    "record written, pointer not moved": ("replace", 2, True),
-    "pointer moved, old checkpoint not removed": ("replace", 3, True),
-    "old checkpoint removed, its record not": ("unlink", 1, True),
-}
-
-
 @pytest.mark.parametrize("point", list(KILL_POINTS))
 def test_sigkill_at_any_instant_of_a_save_leaves_an_intact_checkpoint(toys, tmp_path, point, training_process):
-    process = training_process(_dying_run(toy_run(toys, tmp_path), KILL_POINTS[point]))
+    process = training_process(dying_run(toy_run(toys, tmp_path), KILL_POINTS[point]))
     process.join(60)
     assert process.exitcode == -signal.SIGKILL, "the process was not killed during the save"
     pointed = read_pointer(tmp_path)
