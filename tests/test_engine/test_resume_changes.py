@@ -13,7 +13,6 @@ from mmengine.hooks import Hook
 
 from dareg.datasets.domain_pair import DomainPairDataset
 from dareg.datasets.samplers import StreamKey, StreamSampler
-from dareg.engine.hooks.resume_lr_hook import ResumeChangeError
 from dareg.registry import DATASETS, HOOKS
 
 RATES: list[dict] = []
