@@ -93,7 +93,12 @@ def check_override(cfg: dict, key: str, value: Any) -> str | None:
         if accepted is None or part in accepted:
             return None  # a constructor argument the config leaves at its default
         hint = closest(part, set(node) | accepted)
-        owner = f" ({node.get('type')} accepts: {', '.join(sorted(accepted))})" if node.get("type") else ""
+        if node.get("type"):
+            owner = f" ({node.get('type')} accepts: {', '.join(sorted(accepted))})"
+        elif parts[:depth] == ["default_hooks"]:
+            owner = f" (hooks: {', '.join(sorted(set(node) | accepted))}; a new hook needs its type)"
+        else:
+            owner = ""
         return (
             f"{where} has no key '{part}'"
             + (f"; did you mean {' or '.join(f'{repr(h)}' for h in hint)}?" if hint else "")

@@ -25,7 +25,7 @@ from typing import Any
 
 import torch
 from mmengine.dist import all_reduce, is_distributed
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 
 from dareg.engine.hooks.checkpoint_hook import SafeCheckpointHook
@@ -45,7 +45,7 @@ class TrainingPreempted(SystemExit):
 
 
 class NoCheckpointHookError(ConfigError):
-    """:class:`PreemptionHook` has no dareg ``CheckpointHook`` to save through."""
+    """The run saves with another ``CheckpointHook`` than dareg's, which :class:`PreemptionHook` saves through."""
 
 
 @HOOKS.register_module()
@@ -53,7 +53,8 @@ class PreemptionHook(Hook):
     """Write a checkpoint and stop after the current iteration when a stop signal arrives.
 
     The checkpoint is written by the run's ``CheckpointHook`` (dareg's, in ``default_hooks.checkpoint``),
-    the one way a dareg run saves; a run without it fails before training.
+    the one way a dareg run saves; a run with another checkpoint hook fails before training, and a
+    run without any (``default_hooks.checkpoint=None``) stops without a checkpoint.
 
     Args:
         signals: Names of the signals to handle. Defaults to ``("SIGTERM", "SIGINT", "SIGUSR1")``.
@@ -88,18 +89,20 @@ class PreemptionHook(Hook):
             self._previous[signum] = signal.signal(signum, self._handle)
 
     @staticmethod
-    def _find_checkpoint_hook(runner: Any) -> SafeCheckpointHook:
+    def _find_checkpoint_hook(runner: Any) -> SafeCheckpointHook | None:
+        """dareg's CheckpointHook of the run; None when the run saves no checkpoints at all."""
         found = [hook for hook in runner.hooks if isinstance(hook, SafeCheckpointHook)]
-        if not found:
-            names = [f"{type(hook).__module__}.{type(hook).__name__}" for hook in runner.hooks]
-            other = [name for name in names if "Checkpoint" in name]
+        if found:
+            return found[0]
+        other = [f"{type(h).__module__}.{type(h).__name__}" for h in runner.hooks if isinstance(h, CheckpointHook)]
+        if other:
             raise NoCheckpointHookError(
                 "PreemptionHook saves through dareg's CheckpointHook (default_hooks.checkpoint=dict(type="
-                f"'CheckpointHook', ...) with default_scope='dareg'), and this run has {other or 'none'}. Put it "
-                "back (configs/_base_/default_runtime.py has it), or switch preemption off with "
+                f"'CheckpointHook', ...) with default_scope='dareg'), and this run has {', '.join(other)}. Use "
+                "dareg's (configs/_base_/default_runtime.py has it), or switch preemption off with "
                 "default_hooks.preemption=None."
             )
-        return found[0]
+        return None
 
     def _handle(self, signum: int, frame: Any) -> None:
         if os.getpid() != self._pid:  # a dataloader worker before its worker_init_fn ignored the signal
@@ -124,13 +127,17 @@ class PreemptionHook(Hook):
         signum = self._agreed_signal()
         if not signum:
             return
-        checkpoint = self._checkpoint_hook.save_now(runner, iteration)
+        checkpoint = self._checkpoint_hook.save_now(runner, iteration) if self._checkpoint_hook else None
         self._training = False
         self.restore()
         name = signal.Signals(signum).name
+        saved = (
+            f"checkpoint {checkpoint} written; continue with --resume"
+            if checkpoint
+            else "no checkpoint written (the run has no CheckpointHook: default_hooks.checkpoint=None)"
+        )
         print_log(
-            f"Stopped by {name} after iteration {iteration} of {runner.max_iters}: checkpoint {checkpoint} "
-            f"written; continue with --resume (exit code {128 + signum}).",
+            f"Stopped by {name} after iteration {iteration} of {runner.max_iters}: {saved} (exit code {128 + signum}).",
             logger="current",
             level=logging.WARNING,
         )

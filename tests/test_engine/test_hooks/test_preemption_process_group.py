@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.hooks import Hook
 
 from dareg.apis import train
 from dareg.engine.checkpoint_files import check_integrity, load_checkpoint_file, read_pointer
 from dareg.engine.hooks import NoCheckpointHookError
 from dareg.engine.runner import DaregRunner
+from dareg.registry import HOOKS
 
 MAX_ITERS = 12
 VALIDATION = dict(
@@ -159,10 +161,34 @@ def test_workers_ignore_stop_signals_of_others_run_the_loaders_init_and_end_with
     wait_for(lambda: not any(running(pid) for pid in pids), "the workers' end", timeout=60)
 
 
-def test_preemption_without_dareg_checkpoint_hook_fails_before_training(toys, tmp_path):
-    cfg = toy_cfg(toys, tmp_path)
-    cfg.train_dataloader.num_workers = 0
-    cfg.default_hooks.checkpoint = None
-    with pytest.raises(NoCheckpointHookError, match=r"PreemptionHook saves through dareg's CheckpointHook .*none"):
-        train(cfg)
-    assert not (tmp_path / "progress").exists()
+class SignalSelfAt(Hook):
+    """Send this process SIGTERM during iteration ``iteration``."""
+
+    def __init__(self, iteration: int) -> None:
+        self.iteration = iteration
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if runner.iter + 1 == self.iteration:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_preemption_saves_through_dareg_checkpoint_hook_only(toys, tmp_path):
+    HOOKS.register_module(module=SignalSelfAt, force=True)
+    try:
+        cfg = toy_cfg(toys, tmp_path / "mmengine")
+        cfg.train_dataloader.num_workers = 0
+        cfg.default_hooks.checkpoint = dict(type="mmengine.hooks.CheckpointHook", interval=6, by_epoch=False)
+        with pytest.raises(NoCheckpointHookError, match=r"saves through dareg's CheckpointHook .*mmengine\.hooks"):
+            train(cfg)  # before the first iteration
+        assert not (tmp_path / "mmengine" / "iter_6.pth").exists()
+        # without any checkpoint hook (default_hooks.checkpoint=None) a signal stops the run, saving nothing
+        hooks = [dict(type="PreemptionHook"), dict(type="SignalSelfAt", iteration=2)]
+        cfg = toy_cfg(toys, tmp_path / "none", custom_hooks=hooks)
+        cfg.train_dataloader.num_workers = 0
+        cfg.default_hooks.checkpoint = None
+        with pytest.raises(SystemExit) as info:
+            train(cfg)
+        assert info.value.code == 128 + signal.SIGTERM
+        assert not list((tmp_path / "none").glob("*.pth"))
+    finally:
+        HOOKS._module_dict.pop("SignalSelfAt", None)
