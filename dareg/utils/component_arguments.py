@@ -11,6 +11,7 @@ lists such classes with where their keywords go.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 import textwrap
 from collections.abc import Callable, Mapping
@@ -174,8 +175,9 @@ OPEN_KWARGS = {
 }
 
 
+@functools.cache
 def _import_registered_modules() -> None:
-    """Import the modules that fill dareg's registries (their locations, plugins) and mmengine's."""
+    """Import the modules that fill dareg's registries (their locations, plugins) and mmengine's, once."""
     import mmengine.dataset  # noqa: F401
     import mmengine.evaluator  # noqa: F401
     import mmengine.hooks  # noqa: F401
@@ -199,9 +201,9 @@ def resolve_type(name: Any) -> Any:
     from dareg.registry import ALL_REGISTRIES
 
     bare = name.split(".", 1)[1] if name.startswith("dareg.") else name
+    # --cfg-options are checked before anything was built; dareg's classes shadow mmengine's of the same name
+    _import_registered_modules()
     registries = list(ALL_REGISTRIES.values()) + [r for r in vars(roots).values() if hasattr(r, "_module_dict")]
-    if not any(bare in registry._module_dict for registry in registries):
-        _import_registered_modules()  # --cfg-options are checked before anything was built
     for registry in registries:
         found = registry._module_dict.get(bare)
         if found is not None:
