@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import torch
+from mmengine.dataset import DefaultSampler
 from mmengine.dist import all_reduce, is_distributed
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
@@ -76,6 +77,7 @@ class PreemptionHook(Hook):
         self._pid: int | None = None
         self._checkpoint_hook: SafeCheckpointHook | None = None
         self._training = False
+        self._per_val_batch = True
 
     def before_train(self, runner: Any) -> None:
         self.received = None
@@ -117,9 +119,19 @@ class PreemptionHook(Hook):
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
         self._stop_if_signalled(runner, runner.iter + 1)
 
+    def before_val_epoch(self, runner: Any) -> None:
+        # ranks agree on a stop with one collective per batch only where every rank has as many batches
+        sampler = getattr(getattr(runner.val_loop, "dataloader", None), "sampler", None)
+        self._per_val_batch = not is_distributed() or (isinstance(sampler, DefaultSampler) and sampler.round_up)
+
     def after_val_iter(self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
         # validation runs after the train loop counted its iteration: runner.iter iterations are done
-        self._stop_if_signalled(runner, runner.iter)
+        if self._per_val_batch:
+            self._stop_if_signalled(runner, runner.iter)
+
+    def after_val_epoch(self, runner: Any, metrics: dict | None = None) -> None:
+        if not self._per_val_batch:
+            self._stop_if_signalled(runner, runner.iter)
 
     def _stop_if_signalled(self, runner: Any, iteration: int) -> None:
         if not self._training:  # a validation or test outside training: nothing to stop
