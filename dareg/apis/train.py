@@ -13,6 +13,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from dareg.utils.config import ConfigError, check_config_types
+from dareg.utils.config_checks import MMENGINE_DEFAULT_HOOKS  # mmengine removes these when None, rejects others
 from dareg.utils.dataloader_options import fit_dataloader_options
 
 MULTI_OPTIM_CONSTRUCTOR = "MultiOptimWrapperConstructor"
@@ -86,10 +87,6 @@ def apply_run_options(
         cfg.compile = True
     cfg.launcher = launcher
     return cfg
-
-
-#: The default hooks mmengine itself knows; it removes those set to None and rejects None for others.
-MMENGINE_DEFAULT_HOOKS = ("runtime_info", "timer", "sampler_seed", "logger", "param_scheduler", "checkpoint")
 
 
 def drop_disabled_default_hooks(cfg: Config) -> None:
@@ -175,8 +172,8 @@ def resolve_resume(cfg: Config) -> None:
             cfg.resume = False  # nothing to resume: a fresh start, as mmengine does
 
 
-def build_runner(cfg: Config) -> Runner:
-    """Check ``cfg`` (types, constructor arguments, work directory), then build mmengine's Runner."""
+def check_run_config(cfg: Config) -> None:
+    """Check ``cfg`` before any work (types, constructor arguments, scheduler spans) and create the work directory."""
     import dareg.engine  # noqa: F401  (atomic checkpoint backend, safe globals for torch.load)
 
     check_config_types(cfg)
@@ -189,9 +186,19 @@ def build_runner(cfg: Config) -> Runner:
     drop_disabled_default_hooks(cfg)
     check_arguments_and_spans(cfg)
     check_work_dir(cfg)
+
+
+def runner_from_checked_config(cfg: Config) -> Runner:
+    """Build the Runner of a config that :func:`check_run_config` accepted.
+
+    Without a ``runner_type``, the Runner is :class:`~dareg.engine.runner.DaregRunner` (its
+    dataloader workers leave stop signals to the main process).
+    """
+    from dareg.engine.runner import DaregRunner
+
     resolve_resume(cfg)
     fit_dataloader_options(cfg)  # no pin_memory without a GPU, no persistent_workers without workers
-    if distributed:
+    if cfg.get("launcher", "none") != "none":
         from dareg.engine.model_wrappers import prepare_distributed
 
         prepare_distributed(cfg)  # the process group, on CPU
@@ -200,28 +207,51 @@ def build_runner(cfg: Config) -> Runner:
             from mmengine.registry import RUNNERS
 
             return RUNNERS.build(cfg)
-        return Runner.from_cfg(cfg)
+        return DaregRunner.from_cfg(cfg)
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Check ``cfg`` (types, constructor arguments, work directory), then build mmengine's Runner."""
+    check_run_config(cfg)
+    return runner_from_checked_config(cfg)
+
+
+def holds_work_dir(cfg: Config) -> bool:
+    """Whether this process takes the work directory's lock: the one process of a run, or global rank 0."""
+    launcher = cfg.get("launcher", "none")
+    rank = {"pytorch": "RANK", "slurm": "SLURM_PROCID"}.get(launcher)
+    return rank is None or int(os.environ.get(rank, "0")) == 0
 
 
 def train(cfg: Config) -> Any:
-    """Build a runner from ``cfg`` and train; returns the runner.
+    """Check ``cfg``, take the work directory, build a runner and train; returns the runner.
 
-    Between building the model and the first iteration, :func:`~dareg.engine.training_checks.check_training_setup`
-    checks the optimizers against the model (raising ``TrainingSetupError``), and the log names the
-    loaded plugins with their versions.
+    The work directory is held (:class:`~dareg.utils.work_dir_lock.WorkDirLock`) from before the
+    Runner is built until training ends: a second run into it fails with ``WorkDirBusyError``
+    naming the first. Between building the model and the first iteration,
+    :func:`~dareg.engine.training_checks.check_training_setup` checks the optimizers against the model
+    (raising ``TrainingSetupError``), and the log names the loaded plugins with their versions.
     """
+    from dareg.engine.hooks import PreemptionHook
     from dareg.engine.training_checks import check_training_setup
     from dareg.plugins import loaded_summary
+    from dareg.utils.work_dir_lock import WorkDirLock
 
-    runner = build_runner(cfg)
-    check_training_setup(cfg, runner.model)
-    runner.logger.info(loaded_summary())
-    try:
-        runner.train()
-    finally:  # an exception ends training without after_train: give the signals back anyway
-        for hook in runner.hooks:
-            if hasattr(hook, "restore") and hasattr(hook, "received"):
-                hook.restore()
+    check_run_config(cfg)
+    lock = WorkDirLock(cfg.work_dir) if holds_work_dir(cfg) else None
+    with lock or contextlib.nullcontext():
+        runner = runner_from_checked_config(cfg)
+        if lock is not None and lock.took_over:
+            message = f"Took over the work directory {cfg.work_dir} from a run that ended: {lock.took_over}."
+            runner.logger.warning(message)
+        check_training_setup(cfg, runner.model)
+        runner.logger.info(loaded_summary())
+        try:
+            runner.train()
+        finally:  # an exception ends training without after_train: give the signals back anyway
+            for hook in runner.hooks:
+                if isinstance(hook, PreemptionHook):
+                    hook.restore()
     return runner
 
 

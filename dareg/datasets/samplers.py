@@ -71,15 +71,24 @@ class StreamSampler(Sampler):
         self.seed = sync_random_seed() if seed is None else int(seed)
         self.rank, self.world_size = get_dist_info()
         self.start = 0
+        self.offset = 0
         self._permutations: dict[tuple[int, int], np.ndarray] = {}
 
     def set_start(self, num_samples: int) -> None:
         """Make the next iteration start after this rank's first ``num_samples`` samples."""
-        self.start = int(num_samples)
+        self.start, self.offset = int(num_samples), 0
+
+    def seek(self, position: int) -> None:
+        """Make the next iteration start at global stream ``position`` (the samples of all ranks before it).
+
+        A resumed run seeks to the end of what its checkpoint's run trained on, whatever the batch
+        size and the number of ranks were and are.
+        """
+        self.start, self.offset = 0, int(position)
 
     def position(self, local_index: int) -> int:
         """Global stream position of this rank's ``local_index``-th sample."""
-        return self.rank + local_index * self.world_size
+        return self.offset + self.rank + local_index * self.world_size
 
     def key(self, position: int) -> StreamKey:
         """The indices and seed at a global stream position."""

@@ -104,7 +104,7 @@ class IoUMetric(BaseMetric):
     Returns (of ``evaluate``): ``{"mIoU", "aAcc", "mAcc"}`` in percent.
     """
 
-    default_prefix = None
+    default_prefix: str | None = ""  # no prefix (and no mmengine warning about it) unless one is given
 
     def __init__(
         self,

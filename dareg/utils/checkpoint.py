@@ -19,8 +19,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copyreg
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -84,6 +86,10 @@ def default_file_mode() -> int:
     return 0o666 & ~umask
 
 
+#: Names of :func:`atomic_write`'s temporary files: ``.<target name>.<8 random characters>.tmp``.
+PARTIAL_WRITE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
 def atomic_write(data: bytes, filepath: str | Path) -> None:
     """Write ``data`` to ``filepath`` so that readers see the old file or the new one, never half."""
     filepath = Path(filepath)
@@ -100,6 +106,28 @@ def atomic_write(data: bytes, filepath: str | Path) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def remove_partial_writes(directory: str | Path) -> list[str]:
+    """Delete the temporary files that interrupted :func:`atomic_write` calls left in ``directory``.
+
+    A process killed during a write (a second signal during a save, SIGKILL) leaves its temporary
+    file behind; the target file is untouched. Call this only while no other process writes there
+    (dareg's training holds the work directory's lock). Returns the removed paths.
+    """
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in sorted(names):
+        path = os.path.join(directory, name)
+        if PARTIAL_WRITE.match(name) and os.path.isfile(path):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+                removed.append(path)
+    return removed
+
 
 
 copyreg.pickle(HistoryBuffer, _reduce_history_buffer)

@@ -1,6 +1,6 @@
 """Checks of config keys and constructor arguments that fail before any work, with close matches.
 
-Reusable pieces: :func:`accepted_arguments` (what a component's constructor takes),
+Reusable pieces (besides :mod:`dareg.utils.component_arguments`, what a component's constructor takes):
 :func:`closest` (spelling suggestions), :func:`check_override` (one ``--cfg-options`` key and
 value against a config), :func:`check_constructor_arguments` (every ``type`` dict of a config
 against its class), :func:`explain_constructor_error` (a raw ``TypeError`` of a build turned into
@@ -11,7 +11,6 @@ helpers :func:`follow_max_iters` and :func:`scheduler_span_warnings`.
 from __future__ import annotations
 
 import difflib
-import inspect
 import math
 import re
 from collections.abc import Iterator
@@ -19,66 +18,22 @@ from typing import Any
 
 from mmengine.config import ConfigDict
 
+from dareg.utils.component_arguments import accepted_arguments, resolve_type
+
 #: Keys the builders consume themselves, never passed to a constructor.
 BUILDER_KEYS = {"type", "_scope_", "priority", "convert_to_iter_based"}
 #: Keys of an ``optim_wrapper`` entry that the optimizer-wrapper constructor consumes before it builds the
 #: wrapper (``MultiOptimWrapperConstructor``: parameter groups, the sub-modules an optimizer updates).
 OPTIM_CONSTRUCTOR_KEYS = {"paramwise_cfg", "modules"}
+#: The default hooks mmengine registers itself (``default_hooks.<name>`` may name them even when absent).
+MMENGINE_DEFAULT_HOOKS = ("runtime_info", "timer", "sampler_seed", "logger", "param_scheduler", "checkpoint")
 #: Top-level keys dareg reads besides the Runner's arguments.
 EXTRA_ROOT_KEYS = {"custom_imports", "runner_type", "disabled_plugins", "launcher", "work_dir"}
-_SUPER_FORWARDS_KWARGS = re.compile(r"super\(\)\.__init__\([^)]*\*\*kwargs")
 
 
 def closest(name: str, candidates: Any, n: int = 3) -> list[str]:
     """The ``n`` candidates most similar to ``name`` (difflib ratio >= 0.5)."""
     return difflib.get_close_matches(name, sorted(str(c) for c in candidates), n=n, cutoff=0.5)
-
-
-def accepted_arguments(cls: Any) -> set[str] | None:
-    """Names ``cls(...)`` accepts as keywords, or None when it accepts any (``**kwargs`` not forwarded).
-
-    ``**kwargs`` passed on with ``super().__init__(..., **kwargs)`` adds the parent's names; the
-    chain ends at ``object`` or ``torch.nn.Module`` (which refuse unknown keywords).
-    """
-    from torch import nn
-
-    if not inspect.isclass(cls):
-        return None
-    names: set[str] = set()
-    for klass in cls.__mro__:
-        if klass in (object, nn.Module):
-            return names
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        try:
-            parameters = inspect.signature(init).parameters.values()
-            source = inspect.getsource(init)
-        except (TypeError, ValueError, OSError):
-            return None
-        names |= {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)} - {"self"}
-        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
-            return names
-        if not _SUPER_FORWARDS_KWARGS.search(source):
-            return None
-    return None
-
-
-def resolve_type(name: Any) -> Any:
-    """The class a config ``type`` names (dareg's registries, then mmengine's), or None."""
-    if not isinstance(name, str):
-        return name if inspect.isclass(name) else None
-    import mmengine.registry.root as roots
-
-    from dareg.registry import ALL_REGISTRIES
-
-    bare = name.split(".", 1)[1] if name.startswith("dareg.") else name
-    registries = list(ALL_REGISTRIES.values()) + [r for r in vars(roots).values() if hasattr(r, "_module_dict")]
-    for registry in registries:
-        found = registry._module_dict.get(bare)
-        if found is not None:
-            return found
-    return None
 
 
 def _runner_arguments() -> set[str]:
@@ -125,11 +80,25 @@ def check_override(cfg: dict, key: str, value: Any) -> str | None:
         if part in node:
             node = node[part]
             continue
-        accepted = _runner_arguments() if depth == 0 else accepted_arguments(resolve_type(node.get("type")))
+        if depth == 0:
+            accepted = _runner_arguments()
+        elif parts[:depth] == ["default_hooks"]:
+            # mmengine's own default hooks may be named without being in the config (runtime_info=None);
+            # a new hook needs its type, so a misspelt hook name is not taken for a new hook
+            if "type" in parts[depth + 1 :]:
+                return None
+            accepted = set(MMENGINE_DEFAULT_HOOKS)
+        else:
+            accepted = accepted_arguments(resolve_type(node.get("type")), node)
         if accepted is None or part in accepted:
             return None  # a constructor argument the config leaves at its default
         hint = closest(part, set(node) | accepted)
-        owner = f" ({node.get('type')} accepts: {', '.join(sorted(accepted))})" if node.get("type") else ""
+        if node.get("type"):
+            owner = f" ({node.get('type')} accepts: {', '.join(sorted(accepted))})"
+        elif parts[:depth] == ["default_hooks"]:
+            owner = f" (hooks: {', '.join(sorted(set(node) | accepted))}; a new hook needs its type)"
+        else:
+            owner = ""
         return (
             f"{where} has no key '{part}'"
             + (f"; did you mean {' or '.join(f'{repr(h)}' for h in hint)}?" if hint else "")
@@ -156,7 +125,7 @@ def check_constructor_arguments(cfg: dict, source: str = "the config") -> list[s
     """One message per config dict whose keys its component's constructor does not accept."""
     problems = []
     for path, component in iter_components(dict(cfg)):
-        accepted = accepted_arguments(resolve_type(component.get("type")))
+        accepted = accepted_arguments(resolve_type(component.get("type")), component)
         if accepted is None:
             continue
         consumed = BUILDER_KEYS | (OPTIM_CONSTRUCTOR_KEYS if _optim_wrapper_entry(path) else set())
@@ -195,7 +164,8 @@ def explain_constructor_error(error: TypeError, cfg: dict, source: str = "the co
         return None
     name = classes[-1]
     paths = [path for path, comp in iter_components(dict(cfg)) if str(comp.get("type")).split(".")[-1] == name]
-    accepted = accepted_arguments(resolve_type(name)) or set()
+    components = [comp for comp in iter_components(dict(cfg)) if str(comp[1].get("type")).split(".")[-1] == name]
+    accepted = accepted_arguments(resolve_type(name), components[0][1] if components else None) or set()
     where = f"at `{' / '.join(paths)}` " if paths else ""
     if unexpected:
         argument = unexpected.group(1)

@@ -3,11 +3,11 @@
 from dareg.engine.hooks.best_checkpoint_hook import BestCheckpointHook
 from dareg.engine.hooks.checkpoint_hook import CheckpointWriteError, SafeCheckpointHook
 from dareg.engine.hooks.compile_hook import CompileHook
-from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError
+from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError, NonFiniteWeightsError
 from dareg.engine.hooks.labelled_pixels_hook import LabelledPixelsHook, NoLabelledPixelsError
 from dareg.engine.hooks.log_history_hook import LogHistoryLimitHook
 from dareg.engine.hooks.memory_hooks import ActivationCheckpointHook, ChannelsLastHook
-from dareg.engine.hooks.preemption_hook import PreemptionHook, TrainingPreempted
+from dareg.engine.hooks.preemption_hook import NoCheckpointHookError, PreemptionHook, TrainingPreempted
 from dareg.engine.hooks.random_state_hook import RandomStateHook
 from dareg.engine.hooks.rank_consistency_hook import RankConsistencyHook, RankDivergenceError
 from dareg.engine.hooks.resume_lr_hook import ResumeLearningRateHook
@@ -27,7 +27,9 @@ __all__ = [
     "LabelledPixelsHook",
     "LogHistoryLimitHook",
     "NoLabelledPixelsError",
+    "NoCheckpointHookError",
     "NonFiniteLossError",
+    "NonFiniteWeightsError",
     "PreemptionHook",
     "RandomStateHook",
     "RankConsistencyHook",

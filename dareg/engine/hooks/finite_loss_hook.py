@@ -22,7 +22,15 @@ from dareg.registry import HOOKS
 
 
 class NonFiniteLossError(FloatingPointError):
-    """A loss or a weight became NaN or infinite; training stopped without saving that state."""
+    """Training diverged: a loss became NaN or infinite; training stopped without saving that state.
+
+    :class:`NonFiniteWeightsError` (weights or buffers) derives from it, so ``except
+    NonFiniteLossError`` catches either way a run diverges.
+    """
+
+
+class NonFiniteWeightsError(NonFiniteLossError):
+    """Weights or buffers hold NaN or infinite values; the checkpoint of that state was not written."""
 
 
 def non_finite_items(values: dict[str, Any]) -> dict[str, float]:
@@ -68,7 +76,8 @@ class FiniteLossHook(Hook):
     After every training iteration the hook checks the losses that ``train_step`` returned; before
     every checkpoint it also checks the model's weights and buffers (a step can turn the weights
     NaN while the loss it reported was still finite). Either way it raises
-    :class:`NonFiniteLossError` naming the offending losses (or tensors) and the iteration. It runs
+    :class:`NonFiniteLossError` naming the offending losses (or :class:`NonFiniteWeightsError` naming the
+    tensors) and the iteration. It runs
     before mmengine's ``CheckpointHook`` and raises before anything is written, so the broken state
     is never saved and ``last_checkpoint`` keeps pointing at the last good checkpoint: fix the
     cause (lower the learning rate, clip gradients, try ``--amp`` off) and ``--resume`` from there.
@@ -111,7 +120,7 @@ class FiniteLossHook(Hook):
             return
         names = sorted(bad)
         iteration = checkpoint.get("meta", {}).get("iter", runner.iter)
-        raise NonFiniteLossError(
+        raise NonFiniteWeightsError(
             f"Training stopped: {len(names)} weight tensors hold NaN or infinite values after iteration "
             f"{iteration} (first: {names[:5]}); the checkpoint of that state was not saved. "
             f"{self._advice(runner)}"

@@ -30,7 +30,8 @@ class RandomStateHook(Hook):
         self._before_val: dict[str, Any] | None = None
 
     def before_save_checkpoint(self, runner: Any, checkpoint: dict) -> None:
-        checkpoint["random_state"] = capture_random_state()
+        # a save during validation (PreemptionHook) stores the training state, from before validation
+        checkpoint["random_state"] = self._before_val if self._before_val is not None else capture_random_state()
 
     def after_load_checkpoint(self, runner: Any, checkpoint: dict) -> None:
         self._resumed_state = checkpoint.get("random_state")

@@ -1,20 +1,20 @@
 """dareg's CheckpointHook: old checkpoints go only after the new one and its pointer are on disk.
 
-The kill tests fork a real training process that SIGKILLs itself at one instant of the save of
-iteration 4 (of a run with ``max_keep_ckpts=1`` that saved iteration 2 before), then check what a
-user would find: an intact checkpoint, and ``last_checkpoint`` naming an intact one.
+The kill tests start a real training process (a fresh interpreter, fixtures/training_process.py)
+that SIGKILLs itself at one instant of the save of iteration 4 (of a run with ``max_keep_ckpts=1``
+that saved iteration 2 before), then check what a user would find: an intact checkpoint, and
+``last_checkpoint`` naming an intact one.
 """
 
 from __future__ import annotations
 
 import errno
-import multiprocessing
 import os
 import signal
 
 import pytest
 import torch
-from mmengine.config import Config
+from fixtures.checkpoint_runs import KILL_POINTS, dying_run, toy_run
 from mmengine.hooks import Hook
 
 from dareg.apis import train
@@ -24,62 +24,9 @@ from dareg.registry import HOOKS
 from dareg.utils.checkpoint_files import check_integrity, find_resumable_checkpoint, load_checkpoint_file, read_pointer
 
 
-def toy_run(toys, work_dir, max_iters: int = 6, hooks: tuple = ()) -> Config:
-    cfg = Config(
-        toys.toy_config(
-            work_dir,
-            train_cfg=dict(type="ResumableIterBasedTrainLoop", max_iters=max_iters),
-            custom_hooks=[dict(type="RandomStateHook"), *hooks],
-        )
-    )
-    cfg.default_hooks.checkpoint.update(interval=2, max_keep_ckpts=1)
-    return cfg
-
-
-class KillAtSave(Hook):
-    """From the save of iteration 4 on, SIGKILL this process at the ``count``-th call of ``os.<name>``."""
-
-    def __init__(self, name: str, count: int, after: bool) -> None:
-        self.name, self.count, self.after = name, count, after
-
-    def before_save_checkpoint(self, runner, checkpoint):
-        if checkpoint["meta"]["iter"] != 4:
-            return
-        real, calls = getattr(os, self.name), []
-
-        def killer(*args, **kwargs):
-            calls.append(args)
-            if len(calls) == self.count and not self.after:
-                os.kill(os.getpid(), signal.SIGKILL)
-            result = real(*args, **kwargs)
-            if len(calls) == self.count:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return result
-
-        setattr(os, self.name, killer)
-
-
-def _train_and_die(cfg: Config, point: tuple) -> None:
-    HOOKS.register_module(module=KillAtSave, force=True)
-    cfg.custom_hooks.append(dict(type="KillAtSave", name=point[0], count=point[1], after=point[2]))
-    train(cfg)
-
-
-KILL_POINTS = {
-    "checkpoint bytes written, not renamed": ("fsync", 1, False),
-    "checkpoint renamed, no integrity record": ("replace", 1, True),
-    "record written, pointer not moved": ("replace", 2, True),
-    "pointer moved, old checkpoint not removed": ("replace", 3, True),
-    "old checkpoint removed, its record not": ("unlink", 1, True),
-}
-
-
 @pytest.mark.parametrize("point", list(KILL_POINTS))
-def test_sigkill_at_any_instant_of_a_save_leaves_an_intact_checkpoint(toys, tmp_path, point):
-    process = multiprocessing.get_context("fork").Process(
-        target=_train_and_die, args=(toy_run(toys, tmp_path), KILL_POINTS[point])
-    )
-    process.start()
+def test_sigkill_at_any_instant_of_a_save_leaves_an_intact_checkpoint(toys, tmp_path, point, training_process):
+    process = training_process(dying_run(toy_run(toys, tmp_path), KILL_POINTS[point]))
     process.join(60)
     assert process.exitcode == -signal.SIGKILL, "the process was not killed during the save"
     pointed = read_pointer(tmp_path)

@@ -1,12 +1,12 @@
 """PreemptionHook: a real signal to a training process gives a checkpoint, one line and a non-zero exit.
 
-Each test forks a training process (the toy of tests/toys.py, slowed to ~0.1 s per iteration),
-sends it real signals with ``os.kill`` once it is training, and checks what is left on disk.
+Each test starts a training process in a fresh interpreter (the toy of tests/toys.py, slowed to
+~0.1 s per iteration; fixtures/training_process.py), sends it real signals with ``os.kill`` once it
+is training, and checks what is left on disk.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import time
@@ -14,25 +14,11 @@ import time
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.hooks import Hook
 
 from dareg.apis import train
-from dareg.registry import HOOKS
 from dareg.utils.checkpoint_files import check_integrity, load_checkpoint_file, read_pointer
 
 MAX_ITERS = 12
-
-
-class SlowIterations(Hook):
-    """Sleep after each iteration (``long_at``: sleep 30 s there) and report progress in a file."""
-
-    def __init__(self, delay: float = 0.1, long_at: int = 0) -> None:
-        self.delay, self.long_at = delay, long_at
-
-    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        with open(os.path.join(runner.work_dir, "progress"), "w") as handle:
-            handle.write(str(runner.iter + 1))
-        time.sleep(30 if runner.iter + 1 == self.long_at else self.delay)
 
 
 def toy_cfg(toys, work_dir, slow: dict | None = None, **overrides) -> Config:
@@ -44,13 +30,6 @@ def toy_cfg(toys, work_dir, slow: dict | None = None, **overrides) -> Config:
     )
     cfg.update(overrides)
     return Config(cfg)
-
-
-def start_training(cfg: Config) -> multiprocessing.Process:
-    HOOKS.register_module(module=SlowIterations, force=True)
-    process = multiprocessing.get_context("fork").Process(target=train, args=(cfg,))
-    process.start()
-    return process
 
 
 def wait_for_iteration(work_dir, iteration: int, timeout: float = 60) -> None:
@@ -74,8 +53,8 @@ def deterministic():
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGUSR1], ids=lambda s: s.name)
-def test_signal_saves_the_current_iteration_and_exits_non_zero(toys, tmp_path, signum):
-    process = start_training(toy_cfg(toys, tmp_path, slow={}))
+def test_signal_saves_the_current_iteration_and_exits_non_zero(toys, tmp_path, signum, training_process):
+    process = training_process(toy_cfg(toys, tmp_path, slow={}))
     wait_for_iteration(tmp_path, 3)
     os.kill(process.pid, signum)
     process.join(60)
@@ -86,9 +65,9 @@ def test_signal_saves_the_current_iteration_and_exits_non_zero(toys, tmp_path, s
     assert check_integrity(pointed) is None
 
 
-def test_resume_after_preemption_is_bit_identical(toys, tmp_path, deterministic):
+def test_resume_after_preemption_is_bit_identical(toys, tmp_path, deterministic, training_process):
     uninterrupted = train(toy_cfg(toys, tmp_path / "full")).model.state_dict()
-    process = start_training(toy_cfg(toys, tmp_path / "cut", slow={}))
+    process = training_process(toy_cfg(toys, tmp_path / "cut", slow={}))
     wait_for_iteration(tmp_path / "cut", 4)
     os.kill(process.pid, signal.SIGTERM)
     process.join(60)
@@ -99,8 +78,8 @@ def test_resume_after_preemption_is_bit_identical(toys, tmp_path, deterministic)
         assert torch.equal(value, resumed[key]), key
 
 
-def test_a_second_signal_exits_at_once(toys, tmp_path):
-    process = start_training(toy_cfg(toys, tmp_path, slow=dict(long_at=3)))
+def test_a_second_signal_exits_at_once(toys, tmp_path, training_process):
+    process = training_process(toy_cfg(toys, tmp_path, slow=dict(long_at=3)))
     wait_for_iteration(tmp_path, 3)
     started = time.monotonic()
     os.kill(process.pid, signal.SIGTERM)
