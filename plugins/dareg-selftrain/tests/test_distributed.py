@@ -1,0 +1,90 @@
+"""Each algorithm under dareg's per-sub-network DDP wrapper with two gloo processes on the CPU.
+
+Both ranks start from the same weights, see different batches and draw different mixes, and train three
+iterations through ``AlgorithmDistributedDataParallel``. The student is DDP-synchronised, the teacher is not
+wrapped (it has no trainable parameter) and follows the student by EMA, and the discriminators of an adversary
+are wrapped one by one: after every iteration, every parameter of student, teacher and discriminators must be
+bit-identical on the two ranks, and the teacher must have moved.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import torch
+import torch.distributed as dist
+import torch.multiprocessing as mp
+from selftrain_helpers import PREPROCESSOR, parameters, tiny_segmentor, two_domain_batch
+
+SGD = dict(optimizer=dict(type="SGD", lr=0.05))
+CASES = {
+    "DACS": (dict(type="DACS", task_model=tiny_segmentor(), data_preprocessor=PREPROCESSOR), ["task_model"]),
+}
+ITERATIONS = 3
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def train_on_rank(rank: int, port: int, out_dir: str) -> None:
+    from dareg.engine.model_wrappers import AlgorithmDistributedDataParallel
+    from dareg.registry import ALGORITHMS
+    from dareg.testing import build_optim_wrapper, set_iteration
+
+    import dareg_selftrain  # noqa: F401
+
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+    try:
+        for name, (cfg, optimizers) in CASES.items():
+            torch.manual_seed(0)
+            model = ALGORITHMS.build(cfg).train()
+            wrappers = build_optim_wrapper(model, {key: SGD for key in optimizers})
+            ddp = AlgorithmDistributedDataParallel(model)
+            states = []
+            for iteration in range(ITERATIONS):
+                set_iteration(iteration)
+                torch.manual_seed(1000 * rank + iteration)  # each rank mixes, jitters and masks its own way
+                batch = two_domain_batch(size=32, seed=10 * rank + iteration)
+                ddp.train_step(batch, wrappers)
+                states.append(
+                    dict(
+                        student=parameters(model.task_model),
+                        teacher=parameters(model.teacher.network),
+                        discriminators=parameters(model.discriminators) if model.discriminators is not None else {},
+                        wrapped=sorted(ddp.sub_ddps()),
+                        target=batch["target"]["inputs"],
+                    )
+                )
+            torch.save(states, f"{out_dir}/{name}_rank{rank}.pt")
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.fixture(scope="module")
+def rank_states(tmp_path_factory) -> dict[str, tuple[list, list]]:
+    out_dir = tmp_path_factory.mktemp("ddp")
+    mp.start_processes(train_on_rank, args=(free_port(), str(out_dir)), nprocs=2, start_method="fork")
+    return {
+        name: tuple(torch.load(out_dir / f"{name}_rank{rank}.pt", weights_only=False) for rank in (0, 1))
+        for name in CASES
+    }
+
+
+@pytest.mark.skipif(not dist.is_available(), reason="torch built without torch.distributed")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_student_teacher_and_discriminators_are_identical_on_both_ranks_after_every_iteration(rank_states, name):
+    rank0, rank1 = rank_states[name]
+    wrapped = {"task_model"} | {f"discriminators.{i}" for i in range(len(rank0[0]["discriminators"]) and 2)}
+    for iteration, (state0, state1) in enumerate(zip(rank0, rank1)):
+        assert set(state0["wrapped"]) == wrapped  # the teacher is never wrapped
+        assert not torch.equal(state0["target"], state1["target"])  # each rank pseudo-labels its own images
+        for part in ("student", "teacher", "discriminators"):
+            for key, value in state0[part].items():
+                assert torch.equal(value, state1[part][key]), f"{part} {key} differs across ranks at {iteration}"
+        if iteration:
+            previous = rank0[iteration - 1]["teacher"]
+            assert all(not torch.equal(previous[k], v) for k, v in state0["teacher"].items()), "the teacher stood still"
