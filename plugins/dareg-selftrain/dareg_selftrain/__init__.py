@@ -17,7 +17,9 @@ also import it with ``custom_imports = dict(imports=["dareg_selftrain"], allow_f
 """
 
 from dareg_selftrain.dacs import DACS
+from dareg_selftrain.daformer import DAFormer
+from dareg_selftrain.mic import MIC
 
 __version__ = "0.1.0"
 
-__all__ = ["DACS", "__version__"]
+__all__ = ["DACS", "DAFormer", "MIC", "__version__"]

@@ -17,17 +17,30 @@ from dareg.utils.config import check_config_types, load_config
 from mmengine.config import Config
 from selftrain_helpers import CONFIG_DIR
 
-#: Demo configs -> (the logged self-training terms, the ablation config).
+#: Demo configs -> (the logged self-training terms, the ablation config, the source-only config they start from).
 DEMO_CONFIGS = {
-    "dacs_synthetic_hedge.py": (["loss_mix", "loss_mix_aux"], "dacs_synthetic_hedge_no_selftraining.py"),
+    "dacs_synthetic_hedge.py": (
+        ["loss_mix", "loss_mix_aux"],
+        "dacs_synthetic_hedge_no_selftraining.py",
+        "source_only_synthetic_hedge.py",
+    ),
+    "daformer_synthetic_hedge.py": (
+        ["loss_mix", "loss_fd"],
+        "daformer_synthetic_hedge_no_selftraining.py",
+        "source_only_daformer_synthetic_hedge.py",
+    ),
+    "mic_synthetic_hedge.py": (
+        ["loss_mix", "loss_masked", "loss_fd"],
+        "mic_synthetic_hedge_no_selftraining.py",
+        "source_only_daformer_synthetic_hedge.py",
+    ),
 }
-WARM_START = "source_only_synthetic_hedge.py"
 GTA_CONFIGS: list[str] = []
 
 
 def test_every_config_is_tested():
-    tested = set(DEMO_CONFIGS) | {ablation for _, ablation in DEMO_CONFIGS.values()} | {WARM_START, *GTA_CONFIGS}
-    assert sorted(p.name for p in CONFIG_DIR.glob("*.py")) == sorted(tested)
+    tested = {name for name, (_, ablation, start) in DEMO_CONFIGS.items() for name in (name, ablation, start)}
+    assert sorted(p.name for p in CONFIG_DIR.glob("*.py")) == sorted(tested | set(GTA_CONFIGS))
 
 
 def shrink(cfg: Config, work_dir: Path, iters: int = 2) -> Config:
@@ -47,18 +60,25 @@ def shrink(cfg: Config, work_dir: Path, iters: int = 2) -> Config:
 
 
 @pytest.fixture(scope="module")
-def source_only_checkpoint(tmp_path_factory) -> Path:
-    """A tiny run of the warm-start config: its last checkpoint is what the demos load."""
-    work_dir = tmp_path_factory.mktemp("source_only")
-    runner = train(shrink(load_config(str(CONFIG_DIR / WARM_START)), work_dir))
-    assert runner.iter == 2
-    return work_dir / "iter_2.pth"
+def source_only_checkpoint(tmp_path_factory):
+    """``checkpoint(config)``: the last checkpoint of a tiny run of the source-only config a demo starts from."""
+    checkpoints: dict[str, Path] = {}
+
+    def checkpoint(name: str) -> Path:
+        start = DEMO_CONFIGS[name][2]
+        if start not in checkpoints:
+            work_dir = tmp_path_factory.mktemp(start[:-3])
+            assert train(shrink(load_config(str(CONFIG_DIR / start)), work_dir)).iter == 2
+            checkpoints[start] = work_dir / "iter_2.pth"
+        return checkpoints[start]
+
+    return checkpoint
 
 
-def load_demo(name: str, checkpoint: Path) -> Config:
+def load_demo(name: str, checkpoints) -> Config:
     cfg = load_config(str(CONFIG_DIR / name))
-    assert cfg.load_from == f"work_dirs/{WARM_START[:-3]}/iter_500.pth"  # the dependency the header comment names
-    cfg.load_from = str(checkpoint)
+    assert cfg.load_from == f"work_dirs/{DEMO_CONFIGS[name][2][:-3]}/iter_500.pth"  # the dependency its header names
+    cfg.load_from = str(checkpoints(name))
     return cfg
 
 
@@ -69,7 +89,7 @@ def test_demo_config_trains_from_the_source_only_checkpoint_and_validates_studen
     runner = train(shrink(load_demo(name, source_only_checkpoint), tmp_path))
     assert runner.iter == 2 and (tmp_path / "iter_2.pth").is_file()
     hub = runner.message_hub
-    terms, _ = DEMO_CONFIGS[name]
+    terms = DEMO_CONFIGS[name][0]
     for key in ["loss_seg", "pseudo_quality", *terms]:
         assert math.isfinite(hub.get_scalar(f"train/{key}").current()), key
     for key in ("mIoU", "student/mIoU", "teacher/mIoU"):
@@ -78,18 +98,22 @@ def test_demo_config_trains_from_the_source_only_checkpoint_and_validates_studen
 
 @pytest.mark.parametrize("name", sorted(DEMO_CONFIGS))
 def test_the_warm_start_loads_the_source_only_student(name, source_only_checkpoint, tmp_path):
-    """One iteration at learning rate 0: student and teacher end as the checkpoint's task_model."""
+    """One iteration at learning rate 0: student and teacher weights end as the checkpoint's task_model."""
     cfg = shrink(load_demo(name, source_only_checkpoint), tmp_path, iters=1)
     cfg.optim_wrapper.task_model.optimizer.lr = 0.0
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     runner = train(cfg)
-    saved = torch.load(source_only_checkpoint, map_location="cpu", weights_only=False)["state_dict"]
-    student = {k: v for k, v in saved.items() if k.startswith("task_model.")}
-    assert student
+    saved = torch.load(source_only_checkpoint(name), map_location="cpu", weights_only=False)["state_dict"]
     state = runner.model.state_dict()
+    weights = dict(runner.model.named_parameters())  # BatchNorm statistics move in any train-mode forward
+    student = {k: v for k, v in saved.items() if k.startswith("task_model.") and k in weights}
+    assert student
     for key, value in student.items():
         assert torch.equal(state[key], value), key
         assert torch.equal(state["teacher.network." + key[len("task_model.") :]], value), key
+        if "feature_distance.frozen_encoder.encoder.patch_embed1.proj.weight" in state:  # copied after load_from
+            encoder_key = "feature_distance.frozen_encoder." + key[len("task_model.backbone.") :]
+            assert not key.startswith("task_model.backbone.") or torch.equal(state[encoder_key], value), key
 
 
 @pytest.mark.parametrize("name", sorted(DEMO_CONFIGS))
@@ -132,3 +156,34 @@ def test_dacs_demo_is_the_adaptsegnet_demo_with_the_method_changed():
     )
     jitter, blur = dacs.model.strong_augment.augments
     assert (jitter.strength, jitter.p, blur.p) == (0.25, 0.8, 0.5)
+
+
+def test_daformer_demo_keeps_daformer_settings_on_the_b0_network():
+    daformer = load_config(str(CONFIG_DIR / "daformer_synthetic_hedge.py"))
+    source_only = load_config(str(CONFIG_DIR / "source_only_daformer_synthetic_hedge.py"))
+    network = load_config("dareg::_base_/models/daformer_mitb0.py").model.task_model
+    network.head.num_classes = 8
+    check_config_types(daformer)
+    assert daformer.model.task_model == source_only.model.task_model == network
+    assert daformer.optim_wrapper == source_only.optim_wrapper
+    assert daformer.param_scheduler == source_only.param_scheduler
+    assert (daformer.model.teacher.alpha, daformer.model.teacher_update) == (0.99, "before_step")
+    assert daformer.model.class_mix.batch_wide and daformer.model.pseudo_labeller.threshold == 0.968
+    jitter, blur = daformer.model.strong_augment.augments
+    assert (jitter.strength, jitter.p, blur.p) == (0.2, 0.8, 0.5)
+    fd = daformer.model.feature_distance
+    assert (fd.classes, fd.num_classes, fd.loss_weight) == ([6, 7], 8, 0.005)
+    assert daformer.optim_wrapper.task_model.optimizer.type == "AdamW"
+    assert daformer.train_cfg.max_iters == 500 and daformer.param_scheduler.task_model.end == 500
+
+
+def test_mic_demo_is_the_daformer_demo_with_masked_consistency():
+    mic = load_config(str(CONFIG_DIR / "mic_synthetic_hedge.py"))
+    daformer = load_config(str(CONFIG_DIR / "daformer_synthetic_hedge.py"))
+    check_config_types(mic)
+    assert mic.model.type == "MIC" and mic.model.lambda_masked == 1.0
+    assert {k: v for k, v in mic.model.items() if k not in ("type", "masking", "lambda_masked")} == {
+        k: v for k, v in daformer.model.items() if k != "type"
+    }
+    jitter, blur, mask = mic.model.masking.augments
+    assert (jitter.strength, jitter.p, blur.p, mask.block_size, mask.mask_ratio) == (0.2, 0.8, 0.5, 4, 0.7)

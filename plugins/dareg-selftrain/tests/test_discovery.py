@@ -16,7 +16,7 @@ import textwrap
 import pytest
 from selftrain_helpers import CONFIG_DIR, PLUGIN_ROOT
 
-PLUGIN_ALGORITHMS = ["DACS"]
+PLUGIN_ALGORITHMS = ["DACS", "DAFormer", "MIC"]
 ENTRY_POINT = "selftrain = dareg_selftrain"
 
 
