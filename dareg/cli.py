@@ -1,4 +1,4 @@
-"""The ``dareg`` command: registries, plugins, installed configs, training, plugin skeletons.
+"""The ``dareg`` command: registries, plugins, installed configs, training, testing, plugin skeletons.
 
 Examples::
 
@@ -7,9 +7,12 @@ Examples::
     dareg list --config my_config.py    # after importing the config's custom_imports
     dareg info AdaptSegNet              # signature, summary, origin; optimizers, steps, logged terms
     dareg plugins                       # installed plugins: version, status, error
-    dareg configs demo/                 # installed configs, as dareg:: names
+    dareg configs demo/                 # installed configs, as dareg:: names (plugins': pkg::)
     dareg train dareg::demo/source_only_digits.py --work-dir work_dirs/x
+    dareg test dareg::demo/source_only_digits.py work_dirs/x/iter_600.pth
     dareg new-plugin my-method          # a working plugin package in ./dareg-my-method
+    dareg new-plugin my-seg --task segmentation   # the same on the embedded street scenes
+    dareg examples dareg-advent         # copy the example plugin the tutorial shows into ./dareg-advent
 """
 
 from __future__ import annotations
@@ -124,17 +127,19 @@ def cmd_plugins() -> int:
 
 
 def cmd_configs(prefix: str | None) -> int:
-    from dareg.utils.config_paths import PREFIX, installed_configs
+    from dareg.utils.config_paths import SEPARATOR, installed_configs, plugin_config_packages
 
-    names = [n for n in installed_configs() if not prefix or n[len(PREFIX) :].startswith(prefix.removeprefix(PREFIX))]
+    names = [name for package in ["dareg", *plugin_config_packages()] for name in installed_configs(package)]
+    if prefix:  # `pkg::folder/` matches whole names, `folder/` the path inside any package
+        names = [n for n in names if (n if SEPARATOR in prefix else n.split(SEPARATOR, 1)[1]).startswith(prefix)]
     print("\n".join(names) if names else f"no installed config starts with {prefix!r}")
     return 0 if names else 1
 
 
-def cmd_new_plugin(name: str, directory: str) -> int:
+def cmd_new_plugin(name: str, directory: str, task: str = "classification") -> int:
     from dareg.scaffold import new_plugin, plugin_names
 
-    root = new_plugin(name, directory)
+    root = new_plugin(name, directory, task)
     names = plugin_names(name)
     print(f"wrote {root}:")
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
@@ -146,10 +151,64 @@ def cmd_new_plugin(name: str, directory: str) -> int:
     return 0
 
 
+def add_test_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the options of ``tools/test.py`` and ``dareg test`` (config, checkpoint, work/show dirs, overrides)."""
+    from dareg.utils.config import CfgOptionsAction
+
+    parser.add_argument("config", help="config file, or an installed config: dareg::demo/source_only_synthetic.py")
+    parser.add_argument("checkpoint", help="checkpoint file to evaluate")
+    parser.add_argument("--work-dir", help="directory for logs (default ./work_dirs/<config>)")
+    parser.add_argument(
+        "--show-dir",
+        help="save colourised predictions (dataset palette, Cityscapes by default) into this directory "
+        "(relative paths are under the work directory)",
+    )
+    parser.add_argument(
+        "--cfg-options",
+        nargs="+",
+        action=CfgOptionsAction,
+        help="override config keys, e.g. test_dataloader.dataset.data_root=/data/cityscapes",
+    )
+    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm"], default="none", help="job launcher")
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=0, help=argparse.SUPPRESS)
+    return parser
+
+
+def run_test_command(args: argparse.Namespace) -> dict:
+    """Evaluate the checkpoint of ``args`` (:func:`dareg.apis.evaluate_checkpoint`); returns the metrics.
+
+    Raises:
+        SystemExit: A config, plugin or checkpoint error, printed as ``error: ...`` without a traceback.
+    """
+    from dareg.apis import evaluate_checkpoint
+    from dareg.engine.checkpoint_files import CorruptCheckpointError
+    from dareg.utils.config import USER_ERRORS
+
+    try:
+        return evaluate_checkpoint(
+            args.config, args.checkpoint, args.work_dir, args.show_dir, args.cfg_options, args.launcher
+        )
+    except (*USER_ERRORS, CorruptCheckpointError) as error:
+        cause = f"\n  caused by: {type(error.__cause__).__name__}: {error.__cause__}" if error.__cause__ else ""
+        raise SystemExit(f"error: {error}{cause}") from error
+
+
+def cmd_examples(name: str | None, directory: str) -> int:
+    from dareg.scaffold import copy_example, example_plugins
+
+    if name is None:
+        for example, folder in example_plugins().items():
+            print(f"{example}  {folder.resolve()}")
+        return 0
+    root = copy_example(name, directory)
+    print(f"copied {root}: pip install -e {root}  &&  python -m pytest {root / 'tests'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dareg",
-        description="Inspect dareg's registries and plugins, list installed configs, train, start a plugin.",
+        description="Inspect dareg's registries and plugins, list installed configs, train, test, start a plugin.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     list_parser = sub.add_parser("list", help="list registered components, of one kind or all")
@@ -159,14 +218,26 @@ def build_parser() -> argparse.ArgumentParser:
     info_parser.add_argument("name")
     info_parser.add_argument("--config", help="load this config first (its custom_imports, disabled_plugins)")
     sub.add_parser("plugins", help="list installed plugins with version, status and error")
-    configs_parser = sub.add_parser("configs", help="list the configs installed with dareg (dareg:: names)")
-    configs_parser.add_argument("prefix", nargs="?", help="only names starting with this, e.g. demo/")
+    configs_parser = sub.add_parser("configs", help="list installed configs of dareg and plugins (pkg:: names)")
+    configs_parser.add_argument("prefix", nargs="?", help="only names starting with this: demo/, dareg_advent::")
     from dareg.apis.train_command import add_train_arguments
 
     add_train_arguments(sub.add_parser("train", help="train a config (as tools/train.py)"))
+    add_test_arguments(sub.add_parser("test", help="evaluate a checkpoint on a config's test set (as tools/test.py)"))
+    examples_parser = sub.add_parser("examples", help="list the example plugins installed with dareg, or copy one")
+    examples_parser.add_argument("name", nargs="?", help="example to copy, e.g. dareg-advent")
+    examples_parser.add_argument("--dir", default=".", help="folder to copy it into (default: .)")
+    from dareg.scaffold import TASKS
+
     new_parser = sub.add_parser("new-plugin", help="write a working plugin package skeleton")
     new_parser.add_argument("name", help="plugin name, e.g. my-method (package dareg_my_method)")
     new_parser.add_argument("--dir", default=".", help="folder to create dareg-<name> in (default: .)")
+    new_parser.add_argument(
+        "--task",
+        choices=list(TASKS),
+        default="classification",
+        help="classification: on the embedded digits; segmentation: on the embedded street scenes",
+    )
     return parser
 
 
@@ -186,11 +257,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_plugins()
         if args.command == "configs":
             return cmd_configs(args.prefix)
-        if args.command == "new-plugin":
+        if args.command in ("new-plugin", "examples"):
             try:
-                return cmd_new_plugin(args.name, args.dir)
+                if args.command == "examples":
+                    return cmd_examples(args.name, args.dir)
+                return cmd_new_plugin(args.name, args.dir, args.task)
             except (FileExistsError, ValueError) as error:
-                raise PluginError(f"dareg new-plugin: {error}") from error
+                raise PluginError(f"dareg {args.command}: {error}") from error
+        if args.command == "test":
+            run_test_command(args)
+            return 0
         from dareg.apis.train_command import run_train
 
         run_train(args)

@@ -7,11 +7,13 @@ but not the editable dareg. Everything runs with the working directory outside t
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
 import pytest
-from fixtures.scratch_env import pip_install, run, scratch_env_with_dareg
+from fixtures.plugin_skeleton import run_skeleton_tests
+from fixtures.scratch_env import ROOT, pip_install, run, scratch_env_with_dareg
 
 from dareg.scaffold import new_plugin
 
@@ -75,6 +77,32 @@ def test_plugin_config_inheriting_an_installed_config_trains_from_the_wheel(env,
     assert (tmp_path / "work" / "iter_2.pth").is_file()
     log = result.stdout + result.stderr
     assert "Iter(train) [2/2]" in log and "dareg plugins:" in log
+
+
+FILES = """
+import importlib.metadata
+print("\\n".join(str(f) for f in importlib.metadata.files("dareg")))
+"""
+
+
+def test_the_tutorials_code_ships_in_the_wheel_and_examples_copies_it_out(env, tmp_path):
+    """Every plugins/ file the plugin tutorial includes is in the wheel, and `dareg examples` copies the plugin."""
+    shipped = set(check(run(env, "-c", FILES, cwd=tmp_path)).split())
+    tutorial = (ROOT / "docs" / "tutorials" / "plugin.md").read_text(encoding="utf-8")
+    included = sorted(set(re.findall(r"```\{literalinclude\} \.\./\.\./plugins/(\S+)", tutorial)))
+    assert len(included) >= 10
+    assert [path for path in included if f"dareg/.mim/plugins/{path}" not in shipped] == []
+    check(run(env, "dareg", "examples", "dareg-advent", "--dir", "copy", cwd=tmp_path))
+    for path in included:
+        assert (tmp_path / "copy" / path).read_bytes() == (ROOT / "plugins" / path).read_bytes(), path
+    assert not any("egg-info" in name for name in shipped if ".mim/plugins" in name)
+
+
+def test_segmentation_skeleton_from_the_wheel_passes_its_own_tests(env, tmp_path):
+    """`dareg new-plugin --task segmentation` of the installed wheel (its templates are package data)."""
+    check(run(env, "dareg", "new-plugin", "wheelseg", "--task", "segmentation", cwd=tmp_path))
+    result = run_skeleton_tests(tmp_path / "dareg-wheelseg", tmp_path / "site", python=str(env), dareg_path=None)
+    assert "5 passed" in check(result)
 
 
 def test_new_plugin_skeleton_installs_registers_trains_and_passes_its_own_tests(env, tmp_path):

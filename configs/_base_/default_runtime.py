@@ -30,6 +30,9 @@ default_hooks = dict(
     log_history=dict(type="LogHistoryLimitHook", max_length=1000),
     # PreemptionHook: SIGTERM/SIGINT/SIGUSR1 finish the iteration, save a checkpoint and exit non-zero.
     preemption=dict(type="PreemptionHook"),
+    # RankConsistencyHook: in distributed runs, every 100 iterations (and after the first), the ranks compare
+    # checksums of their weights and stop the run if they differ (gradients that DDP never averaged).
+    rank_consistency=dict(type="RankConsistencyHook", interval=100),
     # ResumeLearningRateHook: on --resume, learning rates changed in the config (or --cfg-options) apply.
     resume_lr=dict(type="ResumeLearningRateHook"),
     # SegVisualizationHook: the first coloured segmentation predictions of each validation go to the

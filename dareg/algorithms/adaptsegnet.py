@@ -114,6 +114,14 @@ class AdaptSegNet(BaseAlgorithm):
         self.target_label = float(target_label)
         self.level_suffixes = level_suffixes(self.segmentor)
 
+    def networks_with_unused_parameters(self) -> dict[str, str]:
+        """The segmentor, when a level is not adapted: its head gets no gradient from the target pass."""
+        levels = range(len(self.lambda_adv))
+        unadapted = [self.level_suffixes[level][1:] or "main" for level in levels if level not in self.adapted_levels]
+        if not unadapted:
+            return {}
+        return {"segmentor": f"lambda_adv is 0 for the {', '.join(unadapted)} level: no gradient in the target pass"}
+
     # --- one iteration, in the reference's order -------------------------------------------------
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict[str, torch.Tensor]:
         batch = self.data_preprocessor(data, training=True)

@@ -144,11 +144,12 @@ class ADDA(BaseAlgorithm):
         if self.in_pretraining():
             return self.scalars(self.pretrain_step(batch["source"], optim_wrapper))
         self.initialise_target_encoder()
-        # The source network is frozen in phase 2: deterministic source encodings (no dropout).
+        # The source network is frozen in phase 2: deterministic source encodings (no dropout), and
+        # no gradient into the classifier's head when the discriminator reads logits.
         self.classifier.eval()
         with torch.no_grad():
             source_embedding = self.embed(self.classifier.encoder, batch["source"]["inputs"])
-        with self.autocast(optim_wrapper, "target_encoder"):
+        with self.autocast(optim_wrapper, "target_encoder"), self.frozen(self.classifier):
             target_embedding = self.embed(self.target_encoder, batch["target"]["inputs"])
         losses = self.discriminator_step(source_embedding, target_embedding.detach(), optim_wrapper)
         losses.update(self.mapping_step(target_embedding, optim_wrapper))

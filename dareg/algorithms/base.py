@@ -36,6 +36,11 @@ class BaseAlgorithm(BaseModel):
       teacher) names them in :attr:`prediction_networks`; its :meth:`predict` then takes
       ``network=<name>``, and :meth:`val_step` / :meth:`test_step` pass it on
       (:class:`~dareg.engine.network_loops.NetworksValLoop` evaluates each).
+    * Every sub-network that computes with gradients is *called* (``self.classifier(x, mode=...)``),
+      never reached through its methods or children (``self.classifier.head(f)``): under DDP only
+      the call averages gradients across ranks, and dareg's wrapper raises at any other use.
+      :meth:`networks_with_unused_parameters` names the sub-networks that a backward pass uses only
+      in part.
 
     Helpers keep ``train_step`` short: :meth:`frozen` switches sub-modules' gradients off for one
     step, :meth:`update` back-propagates a loss and steps one named optimizer (:meth:`step` steps
@@ -86,6 +91,18 @@ class BaseAlgorithm(BaseModel):
     def forward_tensor(self, inputs: torch.Tensor) -> Any:
         """Return the raw outputs of the network that makes predictions."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward_tensor(inputs)")
+
+    def networks_with_unused_parameters(self) -> dict[str, str]:
+        """The sub-networks some of whose trainable parameters get no gradient in a backward pass of ``train_step``.
+
+        Keys are attribute paths (``"segmentor"``, ``"discriminators"``), values say why (for the
+        log). Under DDP each sub-network is wrapped on its own, and DDP needs
+        ``find_unused_parameters=True`` exactly for these: otherwise the gradients of such a
+        backward pass are not averaged and the ranks drift apart. dareg's wrapper reads this before
+        training. Defaults to none; override it where the config decides (AdaptSegNet with an
+        unadapted output level).
+        """
+        return {}
 
     @staticmethod
     def predict_with(task_model: nn.Module, inputs: torch.Tensor, data_samples: dict | None = None) -> list[dict]:
@@ -175,29 +192,26 @@ class BaseAlgorithm(BaseModel):
         """Backpropagate one ``loss`` into the parameters of several optimizers, then step each.
 
         For losses that train several sub-networks at once (DANN's classifier and, through gradient
-        reversal, its discriminator). When every wrapper back-propagates the loss as it is (no float16
-        loss scale, no gradient accumulation: float32 and bfloat16 training), one backward pass
-        computes the gradients of all their parameters. Otherwise each optimizer back-propagates its
-        own scaled loss into its own parameters only (``backward(inputs=...)``), so each applies its
-        own loss scale under ``AmpOptimWrapper``, and the shared graph is kept until the last of them
-        (a second pass through the layers between the optimizers' parameters and the loss).
+        reversal, its discriminator). When no wrapper changes the loss it back-propagates (plain
+        ``OptimWrapper``, or an ``AmpOptimWrapper`` without loss scale, both without gradient
+        accumulation: float32 and bfloat16 training), one backward pass computes the gradients of all
+        their parameters; the other wrappers then record their backward call (mmengine counts them)
+        on the detached loss, which reaches no parameter. Otherwise each optimizer back-propagates
+        its own scaled loss into its own parameters only (``backward(inputs=...)``), so each applies
+        its own loss scale, and the shared graph is kept until the last of them (a second pass
+        through the layers between the optimizers' parameters and the loss).
         """
         wrappers = [self.optimizer(optim_wrapper, name) for name in names]
-        params = [
-            [p for group in wrapper.optimizer.param_groups for p in group["params"] if p.requires_grad]
-            for wrapper in wrappers
-        ]
-        if all(_backpropagates_unchanged(wrapper) for wrapper in wrappers):
-            inputs = [param for group in params for param in group]
-            if inputs:
-                loss.backward(inputs=inputs)
-            for wrapper, own in zip(wrappers, params):
-                if own:
-                    wrapper._inner_count += 1  # what OptimWrapper.backward counts (accumulation bookkeeping)
+        owners = [(wrapper, _trainable_parameters(wrapper)) for wrapper in wrappers]
+        owners = [(wrapper, params) for wrapper, params in owners if params]
+        if owners and all(_backpropagates_unchanged(wrapper) for wrapper, _ in owners):
+            (first, _), *others = owners
+            first.backward(loss, inputs=[param for _, params in owners for param in params])
+            for wrapper, _ in others:
+                wrapper.backward(loss.detach().requires_grad_())
         else:
-            for index, (wrapper, own) in enumerate(zip(wrappers, params)):
-                if own:
-                    wrapper.backward(wrapper.scale_loss(loss), retain_graph=index < len(wrappers) - 1, inputs=own)
+            for index, (wrapper, params) in enumerate(owners):
+                wrapper.backward(wrapper.scale_loss(loss), retain_graph=index < len(owners) - 1, inputs=params)
         stepping = [wrapper for wrapper in wrappers if wrapper.should_update()]
         for wrapper in stepping:
             wrapper.step()
@@ -229,20 +243,20 @@ class BaseAlgorithm(BaseModel):
         return int(MessageHub.get_current_instance().get_info("iter", 0))
 
 
+def _trainable_parameters(wrapper: OptimWrapper) -> list[torch.Tensor]:
+    return [param for group in wrapper.optimizer.param_groups for param in group["params"] if param.requires_grad]
+
+
 def _backpropagates_unchanged(wrapper: OptimWrapper) -> bool:
-    """Whether ``wrapper.backward(wrapper.scale_loss(loss))`` is ``loss.backward()`` plus its count.
+    """Whether ``wrapper.backward(wrapper.scale_loss(loss))`` is ``loss.backward()`` (and a count).
 
-    True for mmengine's ``OptimWrapper`` and for dareg's ``AmpOptimWrapper`` without loss scaling
-    (bfloat16), both without gradient accumulation; False for anything that overrides either method.
+    True for mmengine's ``OptimWrapper`` itself and for a wrapper that says it scales no loss
+    (dareg's ``AmpOptimWrapper.scaling`` is False for bfloat16), both without gradient
+    accumulation; False for any other wrapper, whose ``backward`` may do more.
     """
-    from dareg.engine.optimizers.amp_optim_wrapper import AmpOptimWrapper
-
-    kind = type(wrapper)
-    if getattr(wrapper, "_accumulative_counts", 1) != 1 or kind.scale_loss is not OptimWrapper.scale_loss:
+    if getattr(wrapper, "_accumulative_counts", 1) != 1:
         return False
-    if kind.backward is OptimWrapper.backward:
-        return True
-    return kind.backward is AmpOptimWrapper.backward and not wrapper.scaling
+    return type(wrapper) is OptimWrapper or getattr(wrapper, "scaling", None) is False
 
 
 def _scalar(value: torch.Tensor | float) -> torch.Tensor:

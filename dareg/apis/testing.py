@@ -1,4 +1,4 @@
-"""Evaluating a trained checkpoint with mmengine's test loop (what ``tools/test.py`` calls)."""
+"""Evaluating a trained checkpoint with mmengine's test loop (what ``tools/test.py`` and ``dareg test`` call)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,43 @@ import os
 
 from mmengine.config import Config
 
-from dareg.apis.train import build_runner
+from dareg.apis.train import apply_run_options, build_runner
+from dareg.utils.config import load_config
+
+
+def evaluate_checkpoint(
+    config: str,
+    checkpoint: str | None,
+    work_dir: str | None = None,
+    show_dir: str | None = None,
+    cfg_options: dict | None = None,
+    launcher: str = "none",
+) -> dict:
+    """Evaluate ``checkpoint`` on the test set of ``config`` (its validation set if it has none).
+
+    The one code path of ``tools/test.py CONFIG CHECKPOINT`` and ``dareg test CONFIG CHECKPOINT``:
+    :func:`~dareg.utils.config.load_config`, :func:`~dareg.apis.train.apply_run_options`,
+    :func:`apply_test_options`, :func:`run_test`.
+
+    Args:
+        config: A config file or an installed config's name (``dareg::demo/x.py``, ``pkg::x.py``).
+        checkpoint: Checkpoint file to evaluate, or None to test the config's initial weights.
+        work_dir: Folder for the logs. Defaults to None (``./work_dirs/<config name>``).
+        show_dir: Folder for colourised predictions, relative paths under the work directory.
+            Defaults to None (none saved).
+        cfg_options: Overrides, as ``--cfg-options`` gives them. Defaults to None.
+        launcher: ``"none"``, ``"pytorch"`` or ``"slurm"``. Defaults to ``"none"``.
+
+    Returns:
+        The metrics of the test loop (``{"mIoU": ..., "aAcc": ..., ...}``).
+
+    Raises:
+        FileNotFoundError: The config or the checkpoint does not exist.
+    """
+    cfg = load_config(config, cfg_options)
+    apply_run_options(cfg, config, work_dir, launcher=launcher)
+    apply_test_options(cfg, checkpoint, show_dir)
+    return run_test(cfg)
 
 
 def apply_test_options(cfg: Config, checkpoint: str | None, show_dir: str | None = None) -> Config:

@@ -71,7 +71,8 @@ def apply_run_options(
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get("work_dir") is None:
-        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(config_path))[0])
+        name = str(config_path).split("::")[-1]  # pkg::x.py names the file x.py of package pkg
+        cfg.work_dir = osp.join("./work_dirs", osp.splitext(osp.basename(name))[0])
     if resume in ("auto", True):
         cfg.resume = True
         cfg.load_from = None
@@ -181,15 +182,20 @@ def build_runner(cfg: Config) -> Runner:
 
     check_config_types(cfg)
     compile_key_to_hook(cfg)
+    distributed = cfg.get("launcher", "none") != "none"
+    if distributed:
+        from dareg.engine.model_wrappers import configure_distributed
+
+        configure_distributed(cfg)  # one DDP per sub-network, gloo on CPU, rank check (None turns it off)
     drop_disabled_default_hooks(cfg)
     check_arguments_and_spans(cfg)
     check_work_dir(cfg)
     resolve_resume(cfg)
     fit_dataloader_options(cfg)  # no pin_memory without a GPU, no persistent_workers without workers
-    if cfg.get("launcher", "none") != "none":
+    if distributed:
         from dareg.engine.model_wrappers import prepare_distributed
 
-        prepare_distributed(cfg)  # one DDP per sub-network; gloo and process group on CPU
+        prepare_distributed(cfg)  # the process group, on CPU
     with explained_constructor_errors(cfg):
         if "runner_type" in cfg:
             from mmengine.registry import RUNNERS

@@ -13,9 +13,10 @@ algorithm, never its ``train_step``:
   containers are descended into) and, one level down, *their* composite children with parameters
   (``classifier.backbone``, ``classifier.head``, ``segmentor.backbone`` ...; not single layers, and
   not the children of an ``nn.Sequential``, which only its own forward calls). The second level is
-  there because algorithms also call parts directly (``self.classifier.extract_features(x)``,
-  ``self.classifier.head(f)``); when the whole network is called, TorchDynamo inlines the compiled
-  parts into the network's own graph, so nothing is compiled twice. ``modules=[...]`` names the
+  there because algorithms also call parts directly where no gradient flows into them (ADDA's
+  frozen ``self.classifier.encoder(x)`` and ``self.classifier.head(f)``); when the whole network is
+  called, TorchDynamo inlines the compiled parts into the network's own graph, so nothing is
+  compiled twice. ``modules=[...]`` names the
   sub-modules to compile instead (paths relative to the algorithm).
 * Each is compiled **in place** with :meth:`torch.nn.Module.compile` (torch >= 2.2): the module's
   ``__call__`` runs through ``torch.compile``, the module object, its attributes and its

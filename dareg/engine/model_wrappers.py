@@ -14,13 +14,18 @@ dareg's algorithms need on top:
   (``self.segmentor.loss(...)``, ``self.generator.num_classes``), and their ``state_dict`` has the
   network's keys, so checkpoints saved under DDP load in a single process and vice versa;
 * ``nn.ModuleDict`` / ``nn.ModuleList`` containers are descended into (they have no ``forward``);
+* ``find_unused_parameters`` is set for exactly the sub-networks the algorithm declares
+  (:meth:`~dareg.algorithms.BaseAlgorithm.networks_with_unused_parameters`);
 * on CPU (gloo) the ``device_ids`` that mmengine's Runner passes are dropped, as DDP requires.
 
-Gradients are synchronised only when a sub-network is *called* (``self.discriminator(x)``): a
-forward through one of its children (``self.segmentor.backbone(x)``) or through ``.module``
-bypasses DDP and leaves that sub-network's gradients local. :class:`~dareg.engine.hooks.
-RankConsistencyHook` detects this (and any other source of divergence) by comparing weights
-across ranks.
+The contract (``docs/reference/algorithm_contract.md``): gradients are averaged only when a
+sub-network is *called* (``self.discriminator(x)``, ``self.classifier(x, mode="features_and_logits")``),
+because only DDP's forward prepares the reduction. A part of it run with gradients any other way
+(``self.classifier.extract_features(x)``, ``self.classifier.head(f)``) raises
+:class:`~dareg.engine.sub_network_calls.SubNetworkBypassError` at that call, naming it and the fix
+(:mod:`dareg.engine.sub_network_calls`). ``.module`` is the one deliberate way past DDP (its
+gradients stay local); :class:`~dareg.engine.hooks.RankConsistencyHook` catches what that, or
+anything else, lets diverge.
 """
 
 from __future__ import annotations
@@ -30,23 +35,54 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from mmengine.device import get_device
+from mmengine.logging import print_log
 from mmengine.model import MMDistributedDataParallel, MMSeparateDistributedDataParallel
 from mmengine.optim import OptimWrapperDict
 from torch import nn
 
+from dareg.engine.sub_network_calls import CallGuard, sub_networks
 from dareg.registry import MODEL_WRAPPERS
+
+#: Part of DDP's error when a backward pass left parameters of the wrapped network without gradient.
+_UNFINISHED_REDUCTION = "Expected to have finished reduction in the prior iteration"
 
 
 class SubmoduleDistributedDataParallel(MMDistributedDataParallel):
     """DDP around one sub-network of an algorithm, transparent to attribute access and checkpoints.
 
     Attributes that DDP itself does not have are looked up on the wrapped network, and
-    ``state_dict`` / ``load_state_dict`` use the network's keys (no ``module.`` level).
+    ``state_dict`` / ``load_state_dict`` use the network's keys (no ``module.`` level). A
+    :class:`~dareg.engine.sub_network_calls.CallGuard` raises when a part of the network runs with
+    gradients outside its call (``self.classifier.head(f)``).
+
+    Args:
+        *args: ``DistributedDataParallel`` arguments (``module`` ...).
+        name: The sub-network's path in the algorithm (``"classifier"``, ``"discriminators.0"``),
+            for error messages. Defaults to ``"module"``.
+        **kwargs: Further ``DistributedDataParallel`` arguments.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, name: str = "module", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._register_load_state_dict_pre_hook(self._add_module_prefix)
+        self.network_name = name
+        self.call_guard = CallGuard(self.module, name)
+
+    def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        try:
+            return super().forward(*inputs, **kwargs)
+        except RuntimeError as error:
+            if _UNFINISHED_REDUCTION not in str(error):
+                raise
+            raise RuntimeError(
+                f"DDP of sub-network `{self.network_name}`: a backward pass of the previous train_step left some "
+                "of its trainable parameters without a gradient (a part not used for the loss, or an output "
+                "that no loss reads), so their gradients were never averaged across ranks. Declare it: return "
+                f"{{'{self.network_name}': 'why'}} from the algorithm's networks_with_unused_parameters(), and "
+                "dareg sets find_unused_parameters=True for that sub-network only; or set "
+                "model_wrapper_cfg=dict(type='AlgorithmDistributedDataParallel', find_unused_parameters=True) "
+                "for all of them (slower). See docs/distributed.md."
+            ) from error
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -66,6 +102,11 @@ class SubmoduleDistributedDataParallel(MMDistributedDataParallel):
             state_dict[prefix + "module." + key[len(prefix) :]] = state_dict.pop(key)
 
 
+def _within(outer: str) -> Any:
+    """``path -> whether path is outer or inside it`` (``"discriminators.0"`` is inside ``"discriminators"``)."""
+    return lambda path: path == outer or path.startswith(outer + ".")
+
+
 def _trainable(module: nn.Module) -> bool:
     return any(param.requires_grad for param in module.parameters())
 
@@ -77,19 +118,31 @@ class AlgorithmDistributedDataParallel(MMSeparateDistributedDataParallel):
     dareg's default model wrapper under ``--launcher pytorch`` / ``slurm``
     (:func:`configure_distributed`). ``train_step``, ``val_step`` and ``test_step`` are the
     algorithm's own. Sub-modules without trainable parameters (a frozen teacher, the data
-    preprocessor) are only moved to the device.
+    preprocessor) are only moved to the device. Trainable parameters that belong to no sub-network
+    (held by the algorithm itself) are refused: no DDP would average their gradients.
 
     Args:
         module: The algorithm.
         broadcast_buffers: Broadcast buffers (BN statistics) from rank 0 before each forward.
             Defaults to False (each rank keeps its own statistics; use ``sync_bn`` to share them).
-        find_unused_parameters: Let DDP tolerate sub-network parameters that get no gradient in a
-            backward pass (costs a graph traversal per forward). Defaults to False.
+        find_unused_parameters: Let DDP tolerate parameters that get no gradient in a backward
+            pass (costs a graph traversal per forward). None sets it for exactly the sub-networks
+            the algorithm's ``networks_with_unused_parameters()`` names; True for all; False for
+            none, refused when the algorithm names any. Defaults to None.
         **kwargs: Further ``DistributedDataParallel`` arguments (``device_ids`` is dropped on CPU).
+
+    Raises:
+        ValueError: Before training, when ``find_unused_parameters=False`` contradicts the
+            algorithm, when it names a sub-network it does not have, or when it holds trainable
+            parameters of its own.
     """
 
     def __init__(
-        self, module: nn.Module, broadcast_buffers: bool = False, find_unused_parameters: bool = False, **kwargs: Any
+        self,
+        module: nn.Module,
+        broadcast_buffers: bool = False,
+        find_unused_parameters: bool | None = None,
+        **kwargs: Any,
     ) -> None:
         nn.Module.__init__(self)  # as mmengine's: no DDP of the whole algorithm
         self.module = module
@@ -97,19 +150,30 @@ class AlgorithmDistributedDataParallel(MMSeparateDistributedDataParallel):
         if device == "cpu":
             kwargs.pop("device_ids", None)
             kwargs.pop("output_device", None)
-        ddp_kwargs = dict(broadcast_buffers=broadcast_buffers, find_unused_parameters=find_unused_parameters, **kwargs)
-        self._wrap_children(module, device, ddp_kwargs)
+        _refuse_own_parameters(module)
+        self.unused_parameters = _declared_unused_parameters(module, find_unused_parameters)
+        ddp_kwargs = dict(broadcast_buffers=broadcast_buffers, **kwargs)
+        self._wrap_children(module, "", device, ddp_kwargs, find_unused_parameters)
+        for name, why in self.unused_parameters.items():
+            print_log(f"DDP: find_unused_parameters=True for `{name}` ({why})", logger="current")
 
-    def _wrap_children(self, parent: nn.Module, device: str, ddp_kwargs: dict) -> None:
+    def _wrap_children(
+        self, parent: nn.Module, prefix: str, device: str, ddp_kwargs: dict, find_unused: bool | None
+    ) -> None:
         for name, child in list(parent._modules.items()):
             if child is None:
                 continue
+            path = prefix + name
             if not _trainable(child):
                 parent._modules[name] = child.to(device)
             elif isinstance(child, (nn.ModuleDict, nn.ModuleList)):
-                self._wrap_children(child, device, ddp_kwargs)
+                self._wrap_children(child, path + ".", device, ddp_kwargs, find_unused)
             else:
-                parent._modules[name] = SubmoduleDistributedDataParallel(module=child.to(device), **ddp_kwargs)
+                declared = any(_within(network)(path) for network in self.unused_parameters)
+                unused = declared if find_unused is None else find_unused
+                parent._modules[name] = SubmoduleDistributedDataParallel(
+                    module=child.to(device), name=path, find_unused_parameters=unused, **ddp_kwargs
+                )
 
     def sub_ddps(self) -> dict[str, SubmoduleDistributedDataParallel]:
         """Every per-sub-network DDP, by its path in the algorithm."""
@@ -131,20 +195,51 @@ class AlgorithmDistributedDataParallel(MMSeparateDistributedDataParallel):
             yield
 
 
-def prepare_distributed(cfg: Any) -> None:
-    """Everything dareg adds before mmengine's Runner starts a distributed run.
+def _refuse_own_parameters(algorithm: nn.Module) -> None:
+    own = [name for name, param in algorithm.named_parameters(recurse=False) if param.requires_grad]
+    if own:
+        raise ValueError(
+            f"{type(algorithm).__name__} holds trainable parameters of its own ({own}); under DDP only sub-networks "
+            "(its nn.Module attributes) are wrapped, so their gradients would never be averaged across ranks. "
+            "Move them into a sub-module (e.g. an nn.Module holding the parameter, called in train_step)."
+        )
 
-    Applies :func:`configure_distributed`; without CUDA it also starts the process group itself,
-    because mmengine's ``init_dist`` calls ``torch.cuda.set_device`` first (the Runner then sees
-    an initialised group and keeps it). Under ``--launcher slurm`` the rank, world size and master
-    address come from Slurm's environment (:func:`slurm_environment`).
+
+def _declared_unused_parameters(algorithm: nn.Module, find_unused_parameters: bool | None) -> dict[str, str]:
+    """The algorithm's ``networks_with_unused_parameters()``, checked against an explicit setting."""
+    declare = getattr(algorithm, "networks_with_unused_parameters", None)
+    declared = dict(declare()) if callable(declare) else {}
+    networks = sub_networks(algorithm)
+    unknown = [name for name in declared if not any(map(_within(name), networks))]
+    if unknown:
+        raise ValueError(
+            f"{type(algorithm).__name__}.networks_with_unused_parameters() names {unknown}, which are not trainable "
+            f"sub-networks of it (those are {sorted(networks)})."
+        )
+    if find_unused_parameters is False and declared:
+        reasons = "; ".join(f"`{name}`: {why}" for name, why in declared.items())
+        raise ValueError(
+            f"model_wrapper_cfg sets find_unused_parameters=False, but {type(algorithm).__name__} leaves parameters "
+            f"without a gradient in some backward pass ({reasons}), so DDP would stop averaging them after the "
+            "first iteration. Remove find_unused_parameters from model_wrapper_cfg (dareg then sets it for "
+            f"{sorted(declared)} only) or set it to True."
+        )
+    return declared if find_unused_parameters is None else {}
+
+
+def prepare_distributed(cfg: Any) -> None:
+    """What dareg does before mmengine's Runner starts a distributed run, after :func:`configure_distributed`.
+
+    Without CUDA it starts the process group itself, because mmengine's ``init_dist`` calls
+    ``torch.cuda.set_device`` first (the Runner then sees an initialised group and keeps it). Under
+    ``--launcher slurm`` the rank, world size and master address come from Slurm's environment
+    (:func:`slurm_environment`).
     """
     import os
 
     import torch
     import torch.distributed as torch_dist
 
-    configure_distributed(cfg)
     launcher = cfg.get("launcher")
     if launcher not in ("pytorch", "slurm") or torch.cuda.is_available() or torch_dist.is_initialized():
         return
@@ -229,6 +324,20 @@ def first_slurm_host(node_list: str) -> str:
     return f"{prefix}{first}{suffix}"
 
 
+#: Iterations between two rank-consistency checks of a distributed run, unless the config says otherwise.
+RANK_CONSISTENCY_INTERVAL = 100
+
+
+def _default_rank_consistency(cfg: Any) -> None:
+    if cfg.get("default_hooks") is None:
+        cfg["default_hooks"] = {}
+    hooks = cfg["default_hooks"]
+    custom = [hook.get("type") for hook in cfg.get("custom_hooks") or [] if isinstance(hook, Mapping)]
+    custom = [kind if isinstance(kind, str) else getattr(kind, "__name__", "") for kind in custom]
+    if "rank_consistency" not in hooks and not any(kind.endswith("RankConsistencyHook") for kind in custom):
+        hooks["rank_consistency"] = dict(type="RankConsistencyHook", interval=RANK_CONSISTENCY_INTERVAL)
+
+
 def configure_distributed(cfg: Any) -> None:
     """Defaults for ``launcher != "none"``: dareg's model wrapper, and gloo when there is no GPU.
 
@@ -237,14 +346,25 @@ def configure_distributed(cfg: Any) -> None:
       registry, which reaches dareg's only through the scope prefix). A config that asks
       for plain ``MMDistributedDataParallel`` is refused: it trains through ``forward(mode="loss")``
       with one optimizer, which an adversarial ``train_step`` is not.
+      A top-level ``find_unused_parameters`` (which mmengine reads only without a
+      ``model_wrapper_cfg``) moves into it.
+    * The rank-consistency check is on (``default_hooks.rank_consistency``, every
+      :data:`RANK_CONSISTENCY_INTERVAL` iterations) unless the config names the key (None switches
+      it off) or lists a ``RankConsistencyHook`` among its ``custom_hooks``.
     * Without CUDA, ``env_cfg.dist_cfg.backend`` becomes ``"gloo"`` (NCCL needs GPUs).
+
+    :func:`dareg.apis.train.build_runner` calls it before it drops the default hooks set to None,
+    then :func:`prepare_distributed`.
     """
     import torch
 
     wrapper = cfg.get("model_wrapper_cfg")
     if wrapper is None:
         cfg["model_wrapper_cfg"] = dict(type="dareg.AlgorithmDistributedDataParallel")
-    elif wrapper.get("type") in ("MMDistributedDataParallel", MMDistributedDataParallel):
+        wrapper = cfg["model_wrapper_cfg"]  # the Config's own copy
+    if "find_unused_parameters" in cfg and "find_unused_parameters" not in wrapper:
+        wrapper["find_unused_parameters"] = cfg.pop("find_unused_parameters")
+    if wrapper.get("type") in ("MMDistributedDataParallel", MMDistributedDataParallel):
         raise ValueError(
             "model_wrapper_cfg=dict(type='MMDistributedDataParallel') cannot train a dareg algorithm: it "
             "calls forward(mode='loss') and steps one optimizer, while dareg's train_step steps several. "
@@ -254,6 +374,7 @@ def configure_distributed(cfg: Any) -> None:
     elif isinstance(wrapper.get("type"), str) and "." not in wrapper["type"] and wrapper["type"] in MODEL_WRAPPERS:
         # mmengine's Runner looks wrappers up in its root registry, which finds dareg's only by scope
         wrapper["type"] = f"dareg.{wrapper['type']}"
+    _default_rank_consistency(cfg)
     if not torch.cuda.is_available():
         env_cfg = dict(cfg.get("env_cfg") or {})
         dist_cfg = dict(env_cfg.get("dist_cfg") or {})

@@ -23,6 +23,7 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import nn
 
+from dareg.engine.sub_network_calls import sub_network_calls_checked
 from dareg.registry import ALGORITHMS, ALL_REGISTRIES, DaregRegistry
 
 Inputs = torch.Tensor | Sequence[Any] | Callable[[], Any]
@@ -290,7 +291,9 @@ def check_algorithm(
     At each iteration of ``at_iters`` (the Runner iteration the algorithm sees; phases switch on
     it), run ``train_step`` with real optimizers and check: the logged values are finite scalar
     tensors, every stepped optimizer changed some of its parameters, and the step follows the
-    class's ``train_spec`` (:func:`check_train_spec`, EMA modules included). For an algorithm with
+    class's ``train_spec`` (:func:`check_train_spec`, EMA modules included), and every sub-network
+    computes with gradients only inside its own call, as DDP needs
+    (:func:`dareg.engine.sub_network_calls.sub_network_calls_checked`). For an algorithm with
     EMA modules, the networks they follow are first shifted (:func:`perturb_ema_sources`), as
     ``init_weights`` and ``load_from`` shift them after construction. Then ``val_step`` on the
     target half returns one prediction per sample (for each of the algorithm's
@@ -319,7 +322,8 @@ def check_algorithm(
     for iteration in at_iters:
         set_iteration(iteration)
         before = {n: p.detach().clone() for n, p in model.named_parameters()}
-        logged = check_train_spec(model, batch, wrappers)
+        with sub_network_calls_checked(model):  # DDP's calling rule, without a process group
+            logged = check_train_spec(model, batch, wrappers)
         calls = list(wrappers._dareg_recorded_steps)
         for key, value in logged.items():
             assert isinstance(value, torch.Tensor) and value.dim() == 0, f"{name}: logged '{key}' is not a scalar"

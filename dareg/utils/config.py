@@ -13,7 +13,7 @@ from mmengine.config import Config, ConfigDict, DictAction
 
 from dareg.plugins import PluginError, describe_failure, disable_plugins, error_location
 from dareg.registry import ALL_REGISTRIES, PLUGIN_HINT, UnknownTypeError, close_matches
-from dareg.utils.config_paths import install_base_resolver, is_dareg_name, resolve_config
+from dareg.utils.config_paths import UnknownConfigNameError, install_base_resolver, is_config_name, resolve_config
 
 
 class ConfigError(ValueError):
@@ -41,20 +41,23 @@ USER_ERRORS = (ConfigError, UnknownTypeError, PluginError, FileNotFoundError)
 def load_config(path: str, cfg_options: dict | None = None) -> Config:
     """Read a config file, import its ``custom_imports`` and apply ``--cfg-options`` overrides.
 
-    ``path`` may be an installed config's name, ``dareg::demo/source_only_digits.py``, and ``_base_``
-    entries may be such names too (see :mod:`dareg.utils.config_paths`).
+    ``path`` may be an installed config's name, ``dareg::demo/source_only_digits.py`` or a plugin's
+    ``dareg_advent::advent_synthetic.py``, and ``_base_`` entries may be such names too (see
+    :mod:`dareg.utils.config_paths`).
 
     Raises:
         FileNotFoundError: The file does not exist; the message lists similar configs nearby.
         PluginError: A module named in ``custom_imports`` failed to import.
         ConfigError: The file cannot be parsed, or an override is malformed.
     """
-    path = resolve_config(path)  # dareg::demo/x.py -> the installed file
+    path = resolve_config(path)  # pkg::demo/x.py -> the installed file
     if not os.path.isfile(path):
         raise FileNotFoundError(_missing_config_message(path))
     install_base_resolver()
     try:
         cfg = Config.fromfile(path, import_custom_modules=False)
+    except UnknownConfigNameError as error:  # a pkg:: entry of _base_, here or in a base
+        raise UnknownConfigNameError(f"Cannot read config file {path}: a _base_ entry: {error}") from None
     except Exception as error:
         location = error_location(error) or _syntax_error_location(path)
         where = f" (raised at {location})" if location else ""
@@ -168,7 +171,7 @@ def _syntax_error_location(path: str, seen: frozenset = frozenset()) -> str | No
             except ValueError:
                 return None
             for base in [bases] if isinstance(bases, str) else bases:
-                base = resolve_config(base) if is_dareg_name(base) else os.path.join(os.path.dirname(path), base)
+                base = resolve_config(base) if is_config_name(base) else os.path.join(os.path.dirname(path), base)
                 found = _syntax_error_location(base, seen | {path})
                 if found:
                     return found

@@ -153,3 +153,22 @@ def test_a_spec_that_disagrees_with_the_code_fails():
     with pytest.raises(AssertionError, match="optimizer 'task_model' is stepped but not declared"):
         sgd = dict(task_model=dict(optimizer=dict(type="SGD", lr=0.1)))
         check_algorithm(dict(type=WrongOrder, **cfg), batch, optim_wrapper=sgd)
+
+
+def test_a_sub_network_run_past_its_own_call_fails_the_contract():
+    """check_algorithm holds algorithms to DDP's calling rule on one process: DANN's former forward is caught."""
+    import torch
+
+    from dareg.algorithms.dann import DANN
+    from dareg.engine.sub_network_calls import SubNetworkBypassError
+
+    class FormerDANN(DANN):
+        def forward_domains(self, batch):
+            source, target = batch["source"]["inputs"], batch["target"]["inputs"]
+            features = self.classifier.extract_features(torch.cat([source, target]))
+            return features, self.classifier.head(features), source.shape[0]
+
+    cfg, batch_kwargs, _, _ = TINY["DANN"]
+    batch = two_domain_batch(target_labels=True, **batch_kwargs)
+    with pytest.raises(SubNetworkBypassError, match=r"`self\.classifier\.extract_features\(\.\.\.\)` ran `classifier"):
+        check_algorithm(dict(type=FormerDANN, **cfg), batch)

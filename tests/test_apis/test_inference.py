@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from fixtures.tiny_segmentation import register_tiny_segmentor, tiny_segmentation_config, unregister_tiny_segmentor
+from fixtures.tiny_segmentation import tiny_segmentation_config
 from mmengine.config import Config
 
 from dareg.apis import inference_model, init_model
@@ -16,9 +16,7 @@ from dareg.registry import SEGMENTORS
 
 @pytest.fixture
 def tiny(tmp_path):
-    register_tiny_segmentor()
-    yield Config(tiny_segmentation_config(tmp_path))
-    unregister_tiny_segmentor()
+    return Config(tiny_segmentation_config(tmp_path))
 
 
 def random_image(height=30, width=50, seed=0):

@@ -15,9 +15,9 @@ import pytest
 import torch
 from fixtures.digit_files import write_mnist_idx, write_svhn_mat
 from fixtures.segmentation_layouts import write_cityscapes_layout, write_gta5_layout
-from fixtures.tiny_segmentation import register_tiny_segmentor, unregister_tiny_segmentor
 from mmengine.config import Config
 
+import dareg.testing  # noqa: F401  (registers TinySegmentor)
 from dareg.apis import train
 from dareg.apis.translate import build_translator, config_entry, translate_dataset
 from dareg.utils.config import load_config
@@ -203,9 +203,7 @@ def test_stage_b_without_stage_a_says_what_to_do(tmp_path, path):
 
 @pytest.fixture
 def tiny_segmentor():
-    register_tiny_segmentor()
-    yield dict(type="TinySegmentor", num_classes=19)
-    unregister_tiny_segmentor()
+    return dict(type="TinySegmentor", num_classes=19)
 
 
 def test_cycada_segmentation_stages_chain(tmp_path, tiny_segmentor):

@@ -8,6 +8,7 @@ runs of spaces compare equal. The page's literalincludes name real files and anc
 
 from __future__ import annotations
 
+import glob
 import re
 import shlex
 from pathlib import Path
@@ -70,3 +71,34 @@ def test_literalincludes_point_at_real_files_and_anchors(include):
         assert anchor in text, f"{path}: anchor {anchor!r} not found"
     for name in re.findall(r":pyobject: (\S+)", options):
         assert re.search(rf"^(class|def) {name}\b", text, re.M), f"{path}: no {name}"
+
+
+def shipped_files() -> set[Path]:
+    """The checkout files that dareg's wheel ships: its package modules and the package data of pyproject.toml.
+
+    The package-data patterns are expanded with ``glob(recursive=True)`` from ``dareg/``, as setuptools
+    does; links (``dareg/.mim/plugins`` -> ``plugins/``) are resolved to the checkout's files.
+    """
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    package = ROOT / "dareg"
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["dareg"]
+    files = {p.resolve() for p in package.rglob("*.py") if (p.parent / "__init__.py").is_file()}
+    for pattern in patterns:
+        files |= {(package / match).resolve() for match in glob.glob(pattern, root_dir=package, recursive=True)}
+    return files
+
+
+def test_the_code_the_tutorials_show_ships_in_the_wheel():
+    """A user of the installed wheel finds every included file: in dareg, or in `dareg examples` copies."""
+    shipped = shipped_files()
+    pages = sorted((ROOT / "docs" / "tutorials").glob("*.md")) + sorted((ROOT / "docs" / "reference").glob("*.md"))
+    included = [
+        (page, (page.parent / path).resolve())
+        for page in pages
+        for path in re.findall(r"```\{literalinclude\} ([^\n]+)\n", page.read_text(encoding="utf-8"))
+    ]
+    assert sum(page == PAGE for page, _ in included) >= 15
+    missing = [f"{page.name}: {path.relative_to(ROOT)}" for page, path in included if path not in shipped]
+    assert not missing, f"included by the docs but not in dareg's wheel: {missing}"
+    assert (ROOT / "plugins/dareg-advent/dareg_advent/advent.py").resolve() in shipped
+    assert (ROOT / "plugins/dareg-advent/dareg_advent.egg-info/PKG-INFO").resolve() not in shipped

@@ -87,16 +87,7 @@ def test_feature_tool_sends_tsne_pictures_to_tensorboard(tmp_path):
     assert {"tsne/domain", "tsne/class"} <= set(tags["images"]) and "a_distance" in tags["scalars"]
 
 
-@pytest.fixture
-def tiny_segmentor():
-    from fixtures.tiny_segmentation import register_tiny_segmentor, unregister_tiny_segmentor
-
-    register_tiny_segmentor()
-    yield
-    unregister_tiny_segmentor()
-
-
-def test_validator_scores_and_coloured_segmentation_predictions_reach_tensorboard(tmp_path, tiny_segmentor):
+def test_validator_scores_and_coloured_segmentation_predictions_reach_tensorboard(tmp_path):
     """A segmentation run with dareg's default hooks, validators and the switch: validator/<name> scalars
     and the default SegVisualizationHook's picture (prediction | ground truth per row) in the event file."""
     from fixtures.tiny_segmentation import tiny_segmentation_config

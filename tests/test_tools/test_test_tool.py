@@ -8,10 +8,12 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from fixtures.tiny_segmentation import register_tiny_segmentor, tiny_segmentation_config, unregister_tiny_segmentor
+from fixtures.tiny_segmentation import tiny_segmentation_config
 from fixtures.tools import load_tool
 from mmengine.config import Config
 
+import dareg.apis
+from dareg import cli
 from dareg.apis import apply_test_options, init_model
 from dareg.datasets.synthetic import SyntheticStreetDataset
 from dareg.engine.hooks.seg_prediction_saver_hook import SegPredictionSaverHook
@@ -20,15 +22,13 @@ from dareg.visualization.palette import palette_lut
 
 @pytest.fixture
 def tiny_config(tmp_path):
-    register_tiny_segmentor()
     raw = tiny_segmentation_config(tmp_path / "unused")
     for key in ("test_dataloader", "test_evaluator", "test_cfg"):  # tested on val, as many configs are
         raw.pop(key)
     cfg = Config(raw)
     path = str(tmp_path / "tiny_seg.py")
     cfg.dump(path)
-    yield path, cfg
-    unregister_tiny_segmentor()
+    return path, cfg
 
 
 def test_main_evaluates_checkpoint_and_saves_one_png_per_image(tiny_config, tmp_path):
@@ -62,6 +62,34 @@ def test_main_evaluates_checkpoint_and_saves_one_png_per_image(tiny_config, tmp_
     lut = palette_lut(SyntheticStreetDataset.METAINFO["palette"])
     assert saved.shape == (32, 64, 3)
     assert np.array_equal(saved, lut[pred.numpy()])
+
+
+def test_dareg_test_is_tools_test(tiny_config, tmp_path, capsys):
+    """``dareg test CONFIG CHECKPOINT`` runs the same library call as tools/test.py: the same metrics."""
+    path, cfg = tiny_config
+    checkpoint = str(tmp_path / "model.pth")
+    torch.save({"state_dict": init_model(cfg).state_dict()}, checkpoint)
+    options = ["--cfg-options", "test_dataloader.batch_size=3"]
+    tool_options = [*options, "+experiment_name=tool"]  # runners built within one second stay apart
+    from_tool = load_tool("test.py").main([path, checkpoint, "--work-dir", str(tmp_path / "tool"), *tool_options])
+    calls = []
+    original = dareg.apis.evaluate_checkpoint
+
+    def recording(*args, **kwargs):
+        calls.append(args)
+        metrics = original(*args, **kwargs)
+        calls.append(metrics)
+        return metrics
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dareg.apis, "evaluate_checkpoint", recording)
+        assert cli.main(["test", path, checkpoint, "--work-dir", str(tmp_path / "cli"), *options]) == 0
+    assert calls[0][:3] == (path, checkpoint, str(tmp_path / "cli")) and calls[1] == from_tool
+    assert set(from_tool) == {"mIoU", "aAcc", "mAcc"}
+    with pytest.raises(SystemExit, match="Checkpoint file not found: .*missing.pth"):
+        cli.main(["test", path, str(tmp_path / "missing.pth"), "--work-dir", str(tmp_path / "w")])
+    with pytest.raises(SystemExit, match="Config 'dareg::demo/no_such.py' is not one of dareg's installed configs"):
+        cli.main(["test", "dareg::demo/no_such.py", checkpoint])
 
 
 def test_relative_show_dir_goes_under_work_dir_and_missing_checkpoint(tiny_config, tmp_path):

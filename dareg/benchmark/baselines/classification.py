@@ -42,9 +42,11 @@ def _feature_adaptation_step(
     model: nn.Module,
     loop: PlainLoop,
     adversarial_loss: Callable[[torch.Tensor, torch.Tensor, int, float], torch.Tensor],
+    adversary: str = "discriminator",
 ) -> Callable[[dict], None]:
-    """One tllib iteration: ``CE(source) + lambda * adversarial_loss(f, logits, n_s, coeff)``, one backward."""
-    grl, classifier, names = model.grl, model.classifier, ("classifier", model.adversary)
+    """One tllib iteration: ``CE(source) + lambda * adversarial_loss(f, logits, n_s, coeff)``, one backward
+    into the classifier and the ``adversary`` (the optimizer of the adversarial network)."""
+    grl, classifier, names = model.grl, model.classifier, ("classifier", adversary)
     iteration = 0
 
     def step(batch: dict) -> None:
@@ -143,7 +145,7 @@ def mdd_baseline(model: nn.Module, loop: PlainLoop) -> Callable[[dict], None]:
         target_disparity = F.nll_loss(torch.log(disagreement), predicted[num_source:])
         return margin * source_disparity + target_disparity
 
-    return _feature_adaptation_step(model, loop, disparity)
+    return _feature_adaptation_step(model, loop, disparity, adversary="adversarial_head")
 
 
 def _discrepancy(logits1: torch.Tensor, logits2: torch.Tensor) -> torch.Tensor:

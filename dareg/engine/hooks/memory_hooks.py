@@ -27,6 +27,7 @@ from mmengine.model import is_model_wrapper
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from dareg.engine.sub_network_calls import replaying_a_call
 from dareg.registry import HOOKS
 
 
@@ -83,10 +84,19 @@ def resolve_module(model: nn.Module, path: str) -> nn.Module:
 
 
 def checkpointed_forward(forward: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run ``forward`` under non-reentrant activation checkpointing while gradients are on."""
+    """Run ``forward`` under non-reentrant activation checkpointing while gradients are on.
+
+    The recomputation in the backward pass counts as part of the network's call, which DDP prepared
+    (:func:`~dareg.engine.sub_network_calls.replaying_a_call`).
+    """
     if torch.is_grad_enabled():
-        return checkpoint(forward, *args, use_reentrant=False, **kwargs)
+        return checkpoint(functools.partial(_as_part_of_the_call, forward), *args, use_reentrant=False, **kwargs)
     return forward(*args, **kwargs)
+
+
+def _as_part_of_the_call(forward: Any, *args: Any, **kwargs: Any) -> Any:
+    with replaying_a_call():
+        return forward(*args, **kwargs)
 
 
 @HOOKS.register_module()

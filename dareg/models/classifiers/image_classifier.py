@@ -24,6 +24,9 @@ from torch import nn
 from dareg.models.task_model import BaseTaskModel
 from dareg.registry import BACKBONES, CLASSIFIERS, HEADS
 
+#: What ``ImageClassifier.forward`` returns, by ``mode``: ``[logits]``, features, or both.
+CLASSIFIER_MODES = ("logits", "features", "features_and_logits")
+
 
 @CLASSIFIERS.register_module()
 class ImageClassifier(BaseTaskModel):
@@ -92,8 +95,30 @@ class ImageClassifier(BaseTaskModel):
         """Logits (as a one-level list) of features from this backbone or a compatible one."""
         return [self.head(features)]
 
-    def forward(self, inputs: torch.Tensor) -> list[torch.Tensor]:
-        return self.classify(self.extract_features(inputs))
+    def forward(self, inputs: torch.Tensor | Sequence[torch.Tensor], mode: str = "logits") -> Any:
+        """Logits, features, or both, of one batch or of several batches in turn.
+
+        What algorithms that train through the features call (DANN, CDAN, MDD): one call of the
+        network, which under DDP is the call that averages its gradients across ranks.
+
+        Args:
+            inputs: A batch, or a sequence of batches that go through the feature extractor one
+                after another (each with its own BatchNorm statistics, e.g. ``[source, target]``);
+                their features are concatenated before the head.
+            mode: ``"logits"``: ``[logits]`` (one level, as every task network returns);
+                ``"features"``: the features the head classifies (``N x C``);
+                ``"features_and_logits"``: ``(features, logits)``. Defaults to ``"logits"``.
+        """
+        if mode not in CLASSIFIER_MODES:
+            raise ValueError(f"ImageClassifier.forward: mode must be one of {CLASSIFIER_MODES}, got {mode!r}")
+        if isinstance(inputs, torch.Tensor):
+            features = self.extract_features(inputs)
+        else:
+            features = torch.cat([self.extract_features(batch) for batch in inputs])
+        if mode == "features":
+            return features
+        logits = self.head(features)
+        return [logits] if mode == "logits" else (features, logits)
 
     def loss(self, outputs: list[torch.Tensor], data_samples: dict[str, Any]) -> dict[str, torch.Tensor]:
         labels = data_samples["gt_label"]

@@ -73,6 +73,12 @@ class MinEnt(BaseAlgorithm):
         self.entropy_loss = LOSSES.build(entropy_loss or dict(type="EntropyLoss"))
         self.level_suffixes = level_suffixes(self.segmentor)
 
+    def networks_with_unused_parameters(self) -> dict[str, str]:
+        """The segmentor, when a level has no entropy weight: its head gets no gradient from the target pass."""
+        if all(weight > 0 for weight in self.lambda_ent):
+            return {}
+        return {"segmentor": "a level with lambda_ent 0 gets no gradient in the target pass"}
+
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict[str, torch.Tensor]:
         batch = self.data_preprocessor(data, training=True)
         source, target = batch["source"], batch["target"]

@@ -6,10 +6,9 @@ from pathlib import Path
 
 from dareg import testing
 
-PLUGIN_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = PLUGIN_ROOT / "configs"
-#: The dareg checkout the plugin lives in (its configs inherit dareg's).
-DAREG_ROOT = PLUGIN_ROOT.parents[1]
+#: The plugin's configs, package data named ``dareg_advent::<file>`` once installed; found by path here so
+#: that test_without_plugin.py can read them with the plugin uninstalled.
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "dareg_advent" / "configs"
 
 #: A multi-level segmentor small enough for CPU tests (timm's 0.4M-parameter test ResNet).
 TINY_SEGMENTOR = dict(

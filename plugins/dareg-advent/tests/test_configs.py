@@ -1,7 +1,7 @@
 """The plugin's configs: the demo ones train for two iterations, the others build and follow the reference.
 
-Configs are loaded exactly as ``tools/train.py`` loads them (from a dareg checkout: their ``_base_``
-paths point into dareg's ``configs/``), then shrunk (32x64 images, two samples per domain, two
+Configs are loaded exactly as ``tools/train.py`` loads them (their ``_base_`` entries are dareg's
+installed configs, ``dareg::`` names), then shrunk (32x64 images, two samples per domain, two
 iterations) so that training runs on a CPU in seconds.
 """
 
@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from advent_helpers import CONFIG_DIR, DAREG_ROOT
+from advent_helpers import CONFIG_DIR
 from dareg.apis import apply_run_options, train
 from dareg.engine.optimizers.multi_optim_wrapper_constructor import MultiOptimWrapperConstructor
 from dareg.registry import MODELS
 from dareg.utils.config import check_config_types, load_config
+from dareg.utils.config_paths import installed_configs, resolve_config
 from mmengine.config import Config
 
 DEMO_CONFIGS = ["minent_synthetic.py", "advent_synthetic.py"]
@@ -26,6 +27,18 @@ GTA_CONFIGS = ["minent_gta2cityscapes.py", "advent_gta2cityscapes.py"]
 
 def test_every_config_is_tested():
     assert sorted(p.name for p in CONFIG_DIR.glob("*.py")) == sorted(DEMO_CONFIGS + SWAPPED_CONFIGS + GTA_CONFIGS)
+
+
+def test_configs_are_named_by_the_package_once_installed():
+    """``dareg_advent::<file>`` is the installed file, with the same content as the file read by path."""
+    assert installed_configs("dareg_advent") == sorted(
+        f"dareg_advent::{p.relative_to(CONFIG_DIR).as_posix()}" for p in CONFIG_DIR.rglob("*.py")
+    )
+    assert Path(resolve_config("dareg_advent::advent_synthetic.py")) == CONFIG_DIR / "advent_synthetic.py"
+    by_name = load_config("dareg_advent::advent_synthetic_deeplabv2.py")
+    assert by_name.to_dict() == load_config(str(CONFIG_DIR / "advent_synthetic_deeplabv2.py")).to_dict()
+    with pytest.raises(FileNotFoundError, match="relative to the configs folder: dareg_advent::advent_synthetic.py"):
+        resolve_config("dareg_advent::configs/advent_synthetic.py")
 
 
 def shrink(cfg: Config, work_dir: Path) -> None:
@@ -59,7 +72,7 @@ def test_demo_config_trains_two_iterations(name, tmp_path):
 
 
 def test_demo_configs_differ_from_dareg_adaptsegnet_demo_only_in_the_method():
-    base = load_config(str(DAREG_ROOT / "configs/demo/adaptseg_synthetic.py"))
+    base = load_config("dareg::demo/adaptseg_synthetic.py")
     advent = load_config(str(CONFIG_DIR / "advent_synthetic.py"))
     minent = load_config(str(CONFIG_DIR / "minent_synthetic.py"))
     assert advent.model.type == "AdvEnt" and minent.model.type == "MinEnt"

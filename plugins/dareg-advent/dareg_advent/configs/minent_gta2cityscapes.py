@@ -4,7 +4,7 @@
 # dicts are replaced (_delete_) and keep the inherited segmentor parts.
 # Published Cityscapes val mIoU: 42.3 (45.5 when its predictions are averaged with an AdvEnt model's).
 # Needs data/gta5, data/cityscapes and checkpoints/DeepLab_resnet_pretrained_imagenet.pth.
-#   python tools/train.py plugins/dareg-advent/configs/minent_gta2cityscapes.py
+#   dareg train dareg_advent::minent_gta2cityscapes.py
 _base_ = ["./_base_/advent_gta2cityscapes_reference.py"]
 
 model = dict(

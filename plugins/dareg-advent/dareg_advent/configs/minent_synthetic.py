@@ -1,8 +1,8 @@
 # MinEnt on dareg's embedded synthetic street scenes: the segmentor, data, segmentor optimizer and
 # schedule of configs/demo/adaptseg_synthetic.py, with target entropy minimisation (lambda_ent 0.0002
 # aux / 0.001 main) instead of discriminators, hence the replaced (_delete_) model and optimizer dicts.
-#   python tools/train.py plugins/dareg-advent/configs/minent_synthetic.py
-_base_ = ["../../../configs/demo/adaptseg_synthetic.py"]
+#   dareg train dareg_advent::minent_synthetic.py
+_base_ = ["dareg::demo/adaptseg_synthetic.py"]
 
 model = dict(
     _delete_=True,

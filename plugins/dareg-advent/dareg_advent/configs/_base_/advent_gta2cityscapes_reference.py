@@ -3,12 +3,12 @@
 # initialisation (DeepLab_resnet_pretrained_imagenet.pth of the ADVENT release, a local file, never
 # downloaded), training stopped at 120,000 of the 250,000-iteration poly schedule, snapshots and
 # Cityscapes-val evaluation every 2,000 iterations. The algorithm is set by the configs that inherit this.
-# Run from the root of a dareg checkout: the _base_ paths point into dareg's configs/.
+# The _base_ entries are dareg's installed configs (dareg:: names): this runs wherever dareg is installed.
 _base_ = [
-    "../../../../configs/_base_/default_runtime.py",
-    "../../../../configs/_base_/datasets/gta2cityscapes.py",
-    "../../../../configs/_base_/models/deeplabv2_multilevel.py",
-    "../../../../configs/_base_/schedules/adaptseg_poly_150k.py",
+    "dareg::_base_/default_runtime.py",
+    "dareg::_base_/datasets/gta2cityscapes.py",
+    "dareg::_base_/models/deeplabv2_multilevel.py",
+    "dareg::_base_/schedules/adaptseg_poly_150k.py",
 ]
 
 model = dict(

@@ -3,7 +3,7 @@
 # The backbone dict is replaced (_delete_=True: the two classes take different arguments), the heads
 # size themselves from its out_channels (1024, 2048), and the inputs get DeepLab's Caffe
 # normalisation (BGR, mean subtracted, no std). Slower than advent_synthetic.py on a CPU.
-#   python tools/train.py plugins/dareg-advent/configs/advent_synthetic_deeplabv2.py
+#   dareg train dareg_advent::advent_synthetic_deeplabv2.py
 _base_ = ["./advent_synthetic.py"]
 
 model = dict(
