@@ -9,7 +9,8 @@ from dareg import testing
 from torch import nn
 
 PLUGIN_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = PLUGIN_ROOT / "configs"
+#: The plugin's configs, package data named ``dareg_selftrain::<file>`` once installed; found by path here.
+CONFIG_DIR = PLUGIN_ROOT / "dareg_selftrain" / "configs"
 #: The dareg checkout the plugin lives in (its configs inherit dareg's).
 DAREG_ROOT = PLUGIN_ROOT.parents[1]
 NUM_CLASSES = 4

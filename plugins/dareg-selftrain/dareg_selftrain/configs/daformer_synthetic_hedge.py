@@ -16,8 +16,8 @@
 # - warm start: the student starts from the source-only checkpoint (load_from below; train
 #   source_only_daformer_synthetic_hedge.py first, with the same seed), and the feature distance's frozen
 #   encoder is that checkpoint's encoder (the reference: ImageNet weights for both).
-#   python tools/train.py plugins/dareg-selftrain/configs/source_only_daformer_synthetic_hedge.py
-#   python tools/train.py plugins/dareg-selftrain/configs/daformer_synthetic_hedge.py
+#   dareg train dareg_selftrain::source_only_daformer_synthetic_hedge.py
+#   dareg train dareg_selftrain::daformer_synthetic_hedge.py
 _base_ = ["./source_only_daformer_synthetic_hedge.py"]
 
 model = dict(

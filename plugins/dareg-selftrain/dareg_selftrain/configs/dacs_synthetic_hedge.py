@@ -13,8 +13,8 @@
 #   configs/source_only_synthetic_hedge.py; train that first, with the same seed). The reference starts from
 #   ImageNet + COCO weights; a network from scratch gives the teacher nothing to teach (issue 24: 36.0 mIoU
 #   after 500 iterations, against 35.9 source-only). The teacher keys missing from that checkpoint are expected.
-#   python tools/train.py plugins/dareg-selftrain/configs/source_only_synthetic_hedge.py
-#   python tools/train.py plugins/dareg-selftrain/configs/dacs_synthetic_hedge.py
+#   dareg train dareg_selftrain::source_only_synthetic_hedge.py
+#   dareg train dareg_selftrain::dacs_synthetic_hedge.py
 _base_ = ["dareg::demo/adaptseg_synthetic_hedge.py"]
 
 model = dict(

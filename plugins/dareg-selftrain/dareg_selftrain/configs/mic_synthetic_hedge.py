@@ -5,8 +5,8 @@
 # Deviations from the reference (configs/mic_daformer_gta2cityscapes.py), beside those of the DAFormer demo:
 # - blocks of 4 pixels instead of 32: MIC(DAFormer) uses 32-pixel blocks on 512-pixel crops and halves them at half
 #   resolution (experiments.py:449-450); 4 keeps the same share of the image side (1/16) on 64x128 scenes.
-#   python tools/train.py plugins/dareg-selftrain/configs/source_only_daformer_synthetic_hedge.py
-#   python tools/train.py plugins/dareg-selftrain/configs/mic_synthetic_hedge.py
+#   dareg train dareg_selftrain::source_only_daformer_synthetic_hedge.py
+#   dareg train dareg_selftrain::mic_synthetic_hedge.py
 _base_ = ["./daformer_synthetic_hedge.py"]
 
 model = dict(

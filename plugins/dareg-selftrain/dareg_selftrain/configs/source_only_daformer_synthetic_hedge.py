@@ -8,7 +8,7 @@
 # no target label was used.
 # Its last checkpoint, work_dirs/source_only_daformer_synthetic_hedge/iter_500.pth, is what
 # daformer_synthetic_hedge.py, mic_synthetic_hedge.py and their ablations load.
-#   python tools/train.py plugins/dareg-selftrain/configs/source_only_daformer_synthetic_hedge.py
+#   dareg train dareg_selftrain::source_only_daformer_synthetic_hedge.py
 _base_ = [
     "dareg::_base_/default_runtime.py",
     "dareg::_base_/datasets/synthetic_streets.py",
