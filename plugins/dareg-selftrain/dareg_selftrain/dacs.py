@@ -302,6 +302,17 @@ class DACS(BaseAlgorithm):
         return losses
 
     # --- helpers ---------------------------------------------------------------------------------
+    def networks_with_unused_parameters(self) -> dict[str, str]:
+        """The student, when a backward pass skips one of its output levels (a 0 weight in one of the losses)."""
+        num_levels = int(getattr(self.task_model, "num_levels", 1))
+        reasons = []
+        weighted = {level % num_levels for level, _, _ in self.levels}
+        if len(weighted) < num_levels:
+            reasons.append("a loss weight of 0 leaves an output level out of the pseudo-label losses")
+        if self.discriminators is not None and len(self.discriminators.adapted_levels) < num_levels:
+            reasons.append("lambda_adv is 0 for an output level: no gradient in the adversarial pass")
+        return {"task_model": "; ".join(reasons)} if reasons else {}
+
     def build_image_augment(self, cfg: dict) -> Any:
         """Build an image-to-image batch augmentation with the data preprocessor's normalisation as default args."""
         return BATCH_AUGMENTS.build(dict(cfg, default_args=preprocessor_normalization(self.data_preprocessor)))

@@ -34,6 +34,11 @@ DEMO_CONFIGS = {
         "mic_synthetic_hedge_no_selftraining.py",
         "source_only_daformer_synthetic_hedge.py",
     ),
+    "combined_synthetic_hedge.py": (
+        ["loss_mix", "loss_adv", "loss_adv_aux", "loss_d", "loss_d_aux"],
+        "combined_synthetic_hedge_no_selftraining.py",
+        "source_only_synthetic_hedge.py",
+    ),
 }
 GTA_CONFIGS: list[str] = []
 
@@ -187,3 +192,20 @@ def test_mic_demo_is_the_daformer_demo_with_masked_consistency():
     }
     jitter, blur, mask = mic.model.masking.augments
     assert (jitter.strength, jitter.p, blur.p, mask.block_size, mask.mask_ratio) == (0.2, 0.8, 0.5, 4, 0.7)
+
+
+def test_combined_demo_is_the_dacs_demo_plus_the_adaptsegnet_demos_adversary():
+    combined = load_config(str(CONFIG_DIR / "combined_synthetic_hedge.py"))
+    dacs = load_config(str(CONFIG_DIR / "dacs_synthetic_hedge.py"))
+    adaptseg = load_config("dareg::demo/adaptseg_synthetic_hedge.py")
+    check_config_types(combined)
+    assert {k: v for k, v in combined.model.items() if k != "adversary"} == dacs.model
+    adversary = combined.model.adversary
+    assert adversary.type == "OutputSpaceAdversary" and adversary.gan_loss == adaptseg.model.gan_loss
+    assert tuple(adversary.lambda_adv) == tuple(adaptseg.model.lambda_adv)
+    labels = (adversary.source_label, adversary.target_label)
+    assert labels == (adaptseg.model.source_label, adaptseg.model.target_label)
+    assert {**adversary.discriminator, "in_channels": 8} == adaptseg.model.discriminator
+    assert combined.optim_wrapper.discriminators == adaptseg.optim_wrapper.discriminators
+    assert combined.param_scheduler.discriminators == adaptseg.param_scheduler.discriminators
+    assert combined.optim_wrapper.task_model == dacs.optim_wrapper.task_model

@@ -40,6 +40,16 @@ CASES = {
     ),
     "DAFormer": (dict(type="DAFormer", **DAFORMER), ["task_model"], {"task_model"}),
     "MIC": (dict(type="MIC", masking=MASKING, **DAFORMER), ["task_model"], {"task_model"}),
+    "DACS + OutputSpaceAdversary": (
+        dict(
+            type="DACS",
+            task_model=tiny_segmentor(),
+            data_preprocessor=PREPROCESSOR,
+            adversary=dict(type="OutputSpaceAdversary", discriminator=dict(type="FCDiscriminator", base_channels=4)),
+        ),
+        ["task_model", "discriminators"],
+        {"task_model", "discriminators.0", "discriminators.1"},
+    ),
 }
 ITERATIONS = 3
 
@@ -79,7 +89,7 @@ def train_on_rank(rank: int, port: int, out_dir: str) -> None:
                         target=batch["target"]["inputs"],
                     )
                 )
-            torch.save(states, f"{out_dir}/{name}_rank{rank}.pt")
+            torch.save(states, f"{out_dir}/{name.replace(' ', '')}_rank{rank}.pt")
     finally:
         dist.destroy_process_group()
 
@@ -89,7 +99,9 @@ def rank_states(tmp_path_factory) -> dict[str, tuple[list, list]]:
     out_dir = tmp_path_factory.mktemp("ddp")
     mp.start_processes(train_on_rank, args=(free_port(), str(out_dir)), nprocs=2, start_method="fork")
     return {
-        name: tuple(torch.load(out_dir / f"{name}_rank{rank}.pt", weights_only=False) for rank in (0, 1))
+        name: tuple(
+            torch.load(out_dir / f"{name.replace(' ', '')}_rank{rank}.pt", weights_only=False) for rank in (0, 1)
+        )
         for name in CASES
     }
 
