@@ -40,7 +40,7 @@ DEMO_CONFIGS = {
         "source_only_synthetic_hedge.py",
     ),
 }
-GTA_CONFIGS: list[str] = []
+GTA_CONFIGS = ["dacs_gta2cityscapes.py", "daformer_gta2cityscapes.py", "mic_daformer_gta2cityscapes.py"]
 
 
 def test_every_config_is_tested():
@@ -209,3 +209,85 @@ def test_combined_demo_is_the_dacs_demo_plus_the_adaptsegnet_demos_adversary():
     assert combined.optim_wrapper.discriminators == adaptseg.optim_wrapper.discriminators
     assert combined.param_scheduler.discriminators == adaptseg.param_scheduler.discriminators
     assert combined.optim_wrapper.task_model == dacs.optim_wrapper.task_model
+
+
+def test_dacs_gta_config_carries_the_reference_values():
+    cfg = load_config(str(CONFIG_DIR / "dacs_gta2cityscapes.py"))
+    check_config_types(cfg)
+    model = cfg.model
+    assert model.type == "DACS" and model.task_model.auxiliary_head is None and model.task_model.loss_weights == 1.0
+    assert model.task_model.backbone.depth == 101 and model.task_model.align_corners
+    assert model.task_model.head.num_branches == 2 and tuple(model.task_model.head.dilations[:2]) == (6, 12)
+    assert model.data_preprocessor.std is None and not model.data_preprocessor.bgr_to_rgb  # BGR, mean only
+    assert (model.teacher.alpha, model.teacher_update, model.pseudo_labeller.threshold, model.lambda_mix) == (
+        0.99,
+        "after_step",
+        0.968,
+        1.0,
+    )
+    assert not model.class_mix.get("batch_wide", False)
+    jitter, blur = model.strong_augment.augments
+    assert (jitter.strength, jitter.p, blur.p) == (0.25, 0.8, 0.5)
+    optimizer = cfg.optim_wrapper.task_model
+    assert (optimizer.optimizer.type, optimizer.optimizer.lr, optimizer.optimizer.momentum) == ("SGD", 2.5e-4, 0.9)
+    assert optimizer.optimizer.weight_decay == 5e-4 and optimizer.paramwise_cfg.custom_keys.head.lr_mult == 10.0
+    assert (cfg.param_scheduler.task_model.power, cfg.param_scheduler.task_model.end) == (0.9, 250000)
+    assert cfg.train_cfg.max_iters == 250000 and cfg.train_dataloader.batch_size == 2
+    for domain in ("source", "target"):
+        crops = [t for t in cfg.train_dataloader.dataset[domain].pipeline if t.type == "RandomCrop"]
+        assert [c.size for c in crops] == [512]
+        assert not any(t.type == "RandomFlip" for t in cfg.train_dataloader.dataset[domain].pipeline)
+
+
+@pytest.mark.parametrize("name", ["daformer_gta2cityscapes.py", "mic_daformer_gta2cityscapes.py"])
+def test_daformer_gta_configs_carry_the_reference_values(name):
+    cfg = load_config(str(CONFIG_DIR / name))
+    check_config_types(cfg)
+    model = cfg.model
+    assert model.task_model.backbone.arch == "mit_b5" and model.task_model.head.type == "DAFormerHead"
+    assert (model.teacher.alpha, model.teacher_update) == (0.999, "before_step")
+    labeller = model.pseudo_labeller
+    assert (labeller.threshold, labeller.ignore_top, labeller.ignore_bottom) == (0.968, 15, 120)
+    assert model.class_mix.batch_wide and model.lambda_mix == 1.0
+    jitter, blur = model.strong_augment.augments
+    assert (jitter.strength, jitter.p, blur.p) == (0.2, 0.8, 0.5)
+    fd = model.feature_distance
+    assert fd.classes == [6, 7, 11, 12, 13, 14, 15, 16, 17, 18]  # light, sign, person ... bicycle
+    assert (fd.num_classes, fd.loss_weight, fd.min_ratio) == (19, 0.005, 0.75)
+    assert cfg.train_dataloader.sampler == dict(type="RareClassSampler", temperature=0.01, min_pixels=3000)
+    crop = next(t for t in cfg.train_dataloader.dataset.source.pipeline if t.type == "RandomCrop")
+    assert (crop.size, crop.focus_min_pixels) == (512, 1500)
+    assert cfg.optim_wrapper.task_model.optimizer.lr == 6e-5 and cfg.param_scheduler.task_model.warmup_iters == 1500
+    assert cfg.train_cfg.max_iters == 40000 and cfg.train_dataloader.batch_size == 2
+    if model.type == "MIC":
+        jitter, blur, mask = model.masking.augments
+        assert (jitter.strength, blur.p, mask.block_size, mask.mask_ratio) == (0.2, 0.5, 32, 0.7)
+        assert model.lambda_masked == 1.0
+
+
+@pytest.mark.parametrize("name", GTA_CONFIGS)
+def test_gta_config_builds_and_steps_with_a_small_encoder(name):
+    """The reference network is too large for a CPU test: the same config with a small encoder takes a step."""
+    from dareg.registry import MODELS
+    from dareg.testing import build_optim_wrapper, set_iteration, two_domain_batch
+
+    cfg = load_config(str(CONFIG_DIR / name))
+    backbone = cfg.model.task_model.backbone
+    if backbone.type == "MixTransformer":
+        backbone.update(arch="mit_b0", checkpoint_path=None)
+        cfg.model.task_model.head.update(embed_dims=16, channels=16)
+    else:
+        cfg.model.task_model.backbone = dict(type="TimmBackbone", model_name="test_resnet", output_stride=8)
+    cfg.model.pseudo_labeller.update(ignore_top=1, ignore_bottom=3)  # for 32-pixel crops
+    if "masking" in cfg.model:
+        cfg.model.masking.augments[-1].block_size = 4
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).train()
+    wrappers = build_optim_wrapper(model, {k: v for k, v in cfg.optim_wrapper.items() if k != "constructor"})
+    groups = wrappers["task_model"].optimizer.param_groups
+    base = cfg.optim_wrapper.task_model.optimizer.lr
+    assert sorted({group["lr"] for group in groups}) == pytest.approx([base, 10 * base])  # heads at 10x
+    set_iteration(0)
+    batch = two_domain_batch(2, channels=3, size=32, num_classes=19, task="segmentation")
+    losses = model.train_step(batch, wrappers)
+    assert all(math.isfinite(float(value)) for value in losses.values()) and "loss_mix" in losses
