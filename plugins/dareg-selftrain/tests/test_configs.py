@@ -40,6 +40,9 @@ DEMO_CONFIGS = {
         "source_only_synthetic_hedge.py",
     ),
 }
+#: Every config of the results tables: each demo and its ablation -> the demo it belongs to.
+RESULT_CONFIGS = {name: name for name in DEMO_CONFIGS}
+RESULT_CONFIGS |= {ablation: name for name, (_, ablation, _) in DEMO_CONFIGS.items()}
 GTA_CONFIGS = ["dacs_gta2cityscapes.py", "daformer_gta2cityscapes.py", "mic_daformer_gta2cityscapes.py"]
 
 
@@ -70,7 +73,7 @@ def source_only_checkpoint(tmp_path_factory):
     checkpoints: dict[str, Path] = {}
 
     def checkpoint(name: str) -> Path:
-        start = DEMO_CONFIGS[name][2]
+        start = DEMO_CONFIGS[RESULT_CONFIGS[name]][2]
         if start not in checkpoints:
             work_dir = tmp_path_factory.mktemp(start[:-3])
             assert train(shrink(load_config(str(CONFIG_DIR / start)), work_dir)).iter == 2
@@ -82,19 +85,20 @@ def source_only_checkpoint(tmp_path_factory):
 
 def load_demo(name: str, checkpoints) -> Config:
     cfg = load_config(str(CONFIG_DIR / name))
-    assert cfg.load_from == f"work_dirs/{DEMO_CONFIGS[name][2][:-3]}/iter_500.pth"  # the dependency its header names
+    start = DEMO_CONFIGS[RESULT_CONFIGS[name]][2]
+    assert cfg.load_from == f"work_dirs/{start[:-3]}/iter_500.pth"  # the dependency its header names
     cfg.load_from = str(checkpoints(name))
     return cfg
 
 
-@pytest.mark.parametrize("name", sorted(DEMO_CONFIGS))
+@pytest.mark.parametrize("name", sorted(RESULT_CONFIGS))
 def test_demo_config_trains_from_the_source_only_checkpoint_and_validates_student_and_teacher(
     name, source_only_checkpoint, tmp_path
 ):
     runner = train(shrink(load_demo(name, source_only_checkpoint), tmp_path))
     assert runner.iter == 2 and (tmp_path / "iter_2.pth").is_file()
     hub = runner.message_hub
-    terms = DEMO_CONFIGS[name][0]
+    terms = DEMO_CONFIGS[RESULT_CONFIGS[name]][0]
     for key in ["loss_seg", "pseudo_quality", *terms]:
         assert math.isfinite(hub.get_scalar(f"train/{key}").current()), key
     for key in ("mIoU", "student/mIoU", "teacher/mIoU"):
