@@ -107,6 +107,15 @@ class TrainSpec:
         """The optimizer keys ``train_step`` uses, in order of first use."""
         return tuple(dict.fromkeys(part.optimizer for part in self.parts))
 
+    def optimizer_keys_for(self, algorithm: object) -> tuple[str, ...]:
+        """The optimizer keys a built ``algorithm`` steps: :attr:`optimizer_keys` less its absent optional parts.
+
+        An algorithm with an optional sub-network (an adversary that a self-training method may or may
+        not have) declares that sub-network's update with a ``when`` and sets the attribute of the same
+        name to None when the config leaves it out; that optimizer is then neither stepped nor needed.
+        """
+        return tuple(key for key in self.optimizer_keys if getattr(algorithm, key, algorithm) is not None)
+
     @property
     def ema_modules(self) -> tuple[str, ...]:
         """The sub-modules moved by EMA (no optimizer, no gradient)."""

@@ -80,13 +80,14 @@ def check_optimizer_keys(optim_wrapper: dict, model: nn.Module, source: str = "t
                 )
     if spec is None:
         return
-    missing = [key for key in spec.optimizer_keys if key not in modules]
+    stepped = spec.optimizer_keys_for(model)  # an optional part the config leaves out (None) needs no optimizer
+    missing = [key for key in stepped if key not in modules]
     if missing:
-        extra = [key for key in modules if key not in spec.optimizer_keys]
+        extra = [key for key in modules if key not in stepped]
         hints = [f"'{m}' (did you mean '{close_matches(m, extra)[0]}'?)" if close_matches(m, extra) else f"'{m}'"
                  for m in missing]
         raise TrainingSetupError(
-            f"{source}: {cls}.train_step steps the optimizers {list(spec.optimizer_keys)}, but optim_wrapper has "
+            f"{source}: {cls}.train_step steps the optimizers {list(stepped)}, but optim_wrapper has "
             f"no {', '.join(hints)}. Add `{missing[0]}=dict(optimizer=...)` to optim_wrapper "
             f"(constructor='{MULTI}')."
         )

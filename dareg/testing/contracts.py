@@ -156,14 +156,15 @@ def build_optim_wrapper(model: nn.Module, optim_wrapper: dict | None = None) -> 
     Args:
         model: An algorithm.
         optim_wrapper: The ``optim_wrapper`` config without ``constructor`` (``{key: dict(optimizer=...)}``).
-            Defaults to SGD (lr 0.01) for each key of the algorithm's ``train_spec``.
+            Defaults to SGD (lr 0.01) for each key of the algorithm's ``train_spec`` (but the optional
+            parts it was built without, see :meth:`~dareg.algorithms.spec.TrainSpec.optimizer_keys_for`).
     """
     from dareg.engine.optimizers import MultiOptimWrapperConstructor
 
     if optim_wrapper is None:
         spec = getattr(type(model), "train_spec", None)
         assert spec is not None, f"{type(model).__name__} has no train_spec: pass optim_wrapper explicitly"
-        optim_wrapper = {key: dict(optimizer=dict(type="SGD", lr=0.01)) for key in spec.optimizer_keys}
+        optim_wrapper = {key: dict(optimizer=dict(type="SGD", lr=0.01)) for key in spec.optimizer_keys_for(model)}
     cfg = {k: v for k, v in copy.deepcopy(dict(optim_wrapper)).items() if k != "constructor"}
     return MultiOptimWrapperConstructor(cfg)(model)
 

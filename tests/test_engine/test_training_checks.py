@@ -125,3 +125,32 @@ def test_declared_ema_module_that_does_not_exist_is_named(self_training, tmp_pat
     del model.teacher
     with pytest.raises(TrainingSetupError, match=r"declares 'teacher' as moved by EMA, but TinySelfTraining has no"):
         check_training_setup(cfg, model)
+
+
+def test_an_optional_part_left_out_needs_no_optimizer_and_one_configured_does():
+    """A step on an optional sub-network (None when the config leaves it out) is required only when it exists."""
+    from torch import nn
+
+    from dareg.algorithms import BaseAlgorithm, TrainSpec
+    from dareg.engine.training_checks import check_optimizer_keys
+
+    class WithOptionalCritic(BaseAlgorithm):
+        train_spec = TrainSpec(
+            steps=[("task_model", "task loss"), ("critic", "critic loss", "with critic=")], logged={}
+        )
+
+        def __init__(self, critic: bool) -> None:
+            super().__init__()
+            self.task_model = nn.Linear(2, 2)
+            self.critic = nn.Linear(2, 1) if critic else None
+
+    spec = WithOptionalCritic.train_spec
+    assert spec.optimizer_keys_for(WithOptionalCritic(critic=False)) == ("task_model",)
+    assert spec.optimizer_keys_for(WithOptionalCritic(critic=True)) == ("task_model", "critic")
+    sgd = dict(optimizer=dict(type="SGD", lr=0.1))
+    only_task = dict(constructor="MultiOptimWrapperConstructor", task_model=sgd)
+    check_optimizer_keys(only_task, WithOptionalCritic(critic=False))
+    with pytest.raises(TrainingSetupError, match=r"steps the optimizers \['task_model', 'critic'\].*no 'critic'"):
+        check_optimizer_keys(only_task, WithOptionalCritic(critic=True))
+    with pytest.raises(TrainingSetupError, match="updates the sub-module 'critic', but WithOptionalCritic has no"):
+        check_optimizer_keys(dict(only_task, critic=sgd), WithOptionalCritic(critic=False))

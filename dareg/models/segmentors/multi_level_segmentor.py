@@ -170,16 +170,26 @@ class MultiLevelSegmentor(BaseTaskModel):
         """The head on ``features[index]``, or on the whole list for a head that reads the list."""
         return head(features) if getattr(head, "takes_feature_list", False) else head(features[index])
 
-    def forward(self, inputs: torch.Tensor) -> list[torch.Tensor]:
+    def forward(
+        self, inputs: torch.Tensor, return_features: bool = False
+    ) -> list[torch.Tensor] | tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Logits per level, main last; with ``return_features``, also the backbone's feature list.
+
+        The features come from the same forward pass, for losses on the encoder (DAFormer's feature
+        distance); under DDP they must, since only a call of the segmentor itself synchronises its
+        gradients.
+        """
         features = self.backbone(inputs)
         if self.auxiliary_head is None:
-            return [self._run_head(self.head, features, -1)]
-        if len(features) < 2:
+            outputs = [self._run_head(self.head, features, -1)]
+        elif len(features) < 2:
             raise ValueError(
                 "MultiLevelSegmentor: the auxiliary head needs two feature levels but the backbone returned "
                 f"{len(features)}; set the backbone's out_indices to two levels."
             )
-        return [self._run_head(self.auxiliary_head, features, -2), self._run_head(self.head, features, -1)]
+        else:
+            outputs = [self._run_head(self.auxiliary_head, features, -2), self._run_head(self.head, features, -1)]
+        return (outputs, list(features)) if return_features else outputs
 
     def loss(self, outputs: list[torch.Tensor], data_samples: dict[str, Any]) -> dict[str, torch.Tensor]:
         """Weighted cross-entropy per level, logits upsampled to the label size (``loss_seg_aux``, ``loss_seg``)."""

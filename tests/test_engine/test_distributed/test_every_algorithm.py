@@ -46,6 +46,7 @@ def demo_configs(names: list[str]) -> dict[str, str]:
 
     files = glob.glob(os.path.join(ROOT, "configs", "demo", "*.py"))
     files += glob.glob(os.path.join(ROOT, "plugins", "*", "configs", "*.py"))
+    files += glob.glob(os.path.join(ROOT, "plugins", "*", "*", "configs", "*.py"))  # package data: <package>/configs
 
     def preference(path: str) -> tuple:
         name = os.path.basename(path)

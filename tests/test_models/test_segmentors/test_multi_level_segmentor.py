@@ -123,3 +123,16 @@ def test_a_head_that_reads_the_feature_list_gets_every_level_and_their_channels(
     (prediction,) = seg.predict([logits[:1]], None, input_size=(32, 64))
     assert torch.equal(prediction["pred_seg"], up[:1].argmax(1)[0])
     assert mit_daformer(in_channels=[32, 64, 160, 256]).head.in_channels == [32, 64, 160, 256]  # explicit is kept
+
+
+def test_return_features_gives_the_backbone_features_of_the_same_forward():
+    seg = make()
+    x = torch.randn(2, 3, 16, 24)
+    (aux, main), features = seg(x, return_features=True)
+    low, high = seg.backbone(x)
+    assert len(features) == 2
+    torch.testing.assert_close(features[0], low)
+    torch.testing.assert_close(features[1], high)
+    torch.testing.assert_close(main, seg.head(high))
+    (main.sum() + features[-1].sum()).backward()  # one graph: the features' gradient reaches the backbone
+    assert seg.backbone.high.weight.grad is not None

@@ -1,0 +1,7 @@
+# Ablation of dacs_synthetic_hedge.py: the same network, warm start, data, optimiser, schedule and forward
+# passes (teacher, ClassMix, jitter, blur), with the pseudo-label loss on the mixed images weighted 0, so the
+# student learns from the source images only. The difference between the two runs is what self-training adds.
+#   dareg train dareg_selftrain::dacs_synthetic_hedge_no_selftraining.py
+_base_ = ["./dacs_synthetic_hedge.py"]
+
+model = dict(lambda_mix=0.0)
