@@ -181,6 +181,7 @@ def run_study(
             "evaluations": r["record"].evaluations,
             "wall_time_s": r["record"].wall_time_s,
             "host": r["record"].host,
+            "environment": r["record"].environment,
             **{k: v for k, v in r.items() if k in ("polarity", "quality")},
         }
         for (key, seed), r in sorted(results.items())

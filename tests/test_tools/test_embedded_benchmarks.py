@@ -68,6 +68,9 @@ def test_study_trains_once_reuses_and_reports(tool, tmp_path, monkeypatch):
     assert "Bright / dark digits" in tables and (tmp_path / "docs" / "tiny.png").is_file()
     runs = json.loads((tmp_path / "docs" / "runs.json").read_text())
     assert set(runs) == {"tiny/seed_0", "tiny_oracle/seed_0"} and runs["tiny/seed_0"]["digest"] == record.digest
+    environment = runs["tiny/seed_0"]["environment"]  # what the number depends on besides the config (issue 22)
+    assert environment["packages"]["opencv-python"] and environment["threads"] == 1
+    assert any(name.startswith("EmbeddedDigitsDataset(") for name in environment["data"])
     # a changed option retrains that run only
     row.options = {**row.options, "train_cfg.max_iters": 4, "train_cfg.val_interval": 4}
     assert tool.main(["--seeds", "0", "--out-dir", str(out), "--only", "tiny"]) == 0
