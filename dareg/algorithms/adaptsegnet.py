@@ -17,23 +17,25 @@ One iteration of the reference implementation (``train_gta2cityscapes_multi.py``
    computation, because that loss only reads detached predictions and the discriminators' weights.
 
 The discriminators see softmax maps of the predictions upsampled to each domain's *input* size.
+They and their GAN loss are one registered part,
+:class:`~dareg.models.discriminators.OutputSpaceAdversary`, which gives Eq. 4 and Eq. 3; a
+self-training algorithm can take the same part to add output-space alignment to its own losses.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from mmengine.optim import OptimWrapperDict
 from torch import nn
 
 from dareg.algorithms.base import BaseAlgorithm
 from dareg.algorithms.spec import TrainSpec
+from dareg.models.discriminators.output_space_adversary import OutputSpaceAdversary
 from dareg.models.segmentors.multi_level_segmentor import level_suffixes, per_level_weights, resize_logits
-from dareg.registry import ALGORITHMS, DISCRIMINATORS, LOSSES, SEGMENTORS
+from dareg.registry import ALGORITHMS, SEGMENTORS
 
 
 @ALGORITHMS.register_module()
@@ -43,8 +45,10 @@ class AdaptSegNet(BaseAlgorithm):
     The segmentor returns logits per level (main last, e.g. ``[aux, main]`` for
     :class:`~dareg.models.segmentors.MultiLevelSegmentor` with an auxiliary head); ``lambda_adv`` has
     one weight per level, and every level with a positive weight gets its own discriminator, built
-    from the one ``discriminator`` config and held in ``self.discriminators`` (in level order). The
-    supervised weights (``lambda_seg``) belong to the segmentor (its ``loss_weights``).
+    from the one ``discriminator`` config. ``self.discriminators`` is the
+    :class:`~dareg.models.discriminators.OutputSpaceAdversary` that holds them (in level order) with the
+    GAN loss; ``lambda_adv``, ``adapted_levels``, ``gan_loss``, ``source_label`` and ``target_label``
+    are its. The supervised weights (``lambda_seg``) belong to the segmentor (its ``loss_weights``).
 
     Optimizers (``optim_wrapper`` keys): ``segmentor`` and ``discriminators``.
 
@@ -101,18 +105,42 @@ class AdaptSegNet(BaseAlgorithm):
     ) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.segmentor = SEGMENTORS.build(segmentor)
-        self.lambda_adv = per_level_weights(self.segmentor, lambda_adv, "AdaptSegNet", "lambda_adv")
-        self.adapted_levels = tuple(level for level, weight in enumerate(self.lambda_adv) if weight > 0)
-        discriminator = dict(discriminator or dict(type="FCDiscriminator"))
-        if "in_channels" not in discriminator and hasattr(self.segmentor, "num_classes"):
-            discriminator["in_channels"] = self.segmentor.num_classes
-        self.discriminators = nn.ModuleList(
-            DISCRIMINATORS.build(copy.deepcopy(discriminator)) for _ in self.adapted_levels
-        )
-        self.gan_loss = LOSSES.build(gan_loss or dict(type="GANLoss", mode="vanilla"))
-        self.source_label = float(source_label)
-        self.target_label = float(target_label)
         self.level_suffixes = level_suffixes(self.segmentor)
+        self.discriminators = OutputSpaceAdversary(
+            lambda_adv=per_level_weights(self.segmentor, lambda_adv, "AdaptSegNet", "lambda_adv"),
+            discriminator=discriminator,
+            gan_loss=gan_loss,
+            source_label=source_label,
+            target_label=target_label,
+            in_channels=getattr(self.segmentor, "num_classes", None),
+            level_names=self.level_suffixes,
+        )
+
+    # --- the adversary's settings (read by the plain-loop baseline and by plugins built on AdaptSegNet) ---
+    @property
+    def lambda_adv(self) -> tuple[float, ...]:
+        """The adversarial weight of each segmentor level, aux first."""
+        return self.discriminators.lambda_adv
+
+    @property
+    def adapted_levels(self) -> tuple[int, ...]:
+        """The segmentor levels with a discriminator."""
+        return self.discriminators.adapted_levels
+
+    @property
+    def gan_loss(self) -> nn.Module:
+        """The GAN loss of both sides."""
+        return self.discriminators.gan_loss
+
+    @property
+    def source_label(self) -> float:
+        """The domain label of source predictions."""
+        return self.discriminators.source_label
+
+    @property
+    def target_label(self) -> float:
+        """The domain label of target predictions."""
+        return self.discriminators.target_label
 
     def networks_with_unused_parameters(self) -> dict[str, str]:
         """The segmentor, when a level is not adapted: its head gets no gradient from the target pass."""
@@ -136,20 +164,22 @@ class AdaptSegNet(BaseAlgorithm):
             segmentor_optim.backward(sum(losses.values()))
             # 2. adversarial loss on target through the frozen discriminators (Eq. 4)
             with self.autocast(optim_wrapper, "segmentor"):
-                adv_losses, target_predictions = self.target_adversarial_loss(target)
-            segmentor_optim.backward(sum(adv_losses.values()))
+                target_predictions = self.predictions(target)
+                adv_total, adv_losses = self.discriminators.generator_loss(target_predictions)
+            segmentor_optim.backward(adv_total)
         losses.update(adv_losses)
         self.step(optim_wrapper, "segmentor")
 
         # 3. discriminators on detached source / target predictions (Eq. 3), then their step
         with self.autocast(optim_wrapper, "discriminators"):
-            d_total, d_losses = self.discriminator_loss(source_predictions, target_predictions)
+            detached = [prediction.detach() for prediction in target_predictions]
+            d_total, d_losses = self.discriminators.discriminator_loss(source_predictions, detached)
         self.optimizer(optim_wrapper, "discriminators").backward(d_total)
         self.step(optim_wrapper, "discriminators")
         losses.update(d_losses)
         return self.scalars(losses)
 
-    # --- the three losses ------------------------------------------------------------------------
+    # --- the segmentor's side ----------------------------------------------------------------------
     def source_segmentation_loss(self, source: dict) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
         """Weighted source cross-entropy per level, and the detached predictions at input size."""
         outputs = self.segmentor(source["inputs"])
@@ -158,40 +188,10 @@ class AdaptSegNet(BaseAlgorithm):
         detached = [self.upsample(outputs[level], size).detach() for level in self.adapted_levels]
         return losses, detached
 
-    def target_adversarial_loss(self, target: dict) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
-        """``lambda_adv[l] * GAN(D_l(softmax(P_t^l)), source_label)`` per adapted level (D frozen)."""
-        outputs = self.segmentor(target["inputs"])
-        size = target["inputs"].shape[-2:]
-        losses, detached = {}, []
-        for discriminator, level in zip(self.discriminators, self.adapted_levels):
-            prediction = self.upsample(outputs[level], size)
-            logits = discriminator(F.softmax(prediction, dim=1))
-            loss = self.gan_loss(logits, self.source_label, is_discriminator=False)
-            losses[f"loss_adv{self.level_suffixes[level]}"] = self.lambda_adv[level] * loss
-            detached.append(prediction.detach())
-        return losses, detached
-
-    def discriminator_loss(
-        self, source_predictions: list[torch.Tensor], target_predictions: list[torch.Tensor]
-    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-        """``0.5 * GAN(D(softmax(P_s)), source) + 0.5 * GAN(D(softmax(P_t)), target)`` per adapted level.
-
-        Returns:
-            The sum over levels (what the discriminators minimise), and the terms to log: per level
-            the source and target halves and their sum.
-        """
-        total, losses = 0, {}
-        for index, level in enumerate(self.adapted_levels):
-            discriminator, suffix = self.discriminators[index], self.level_suffixes[level]
-            on_source = discriminator(F.softmax(source_predictions[index], dim=1))
-            on_target = discriminator(F.softmax(target_predictions[index], dim=1))
-            loss_source = 0.5 * self.gan_loss(on_source, self.source_label, is_discriminator=True)
-            loss_target = 0.5 * self.gan_loss(on_target, self.target_label, is_discriminator=True)
-            losses[f"loss_d_src{suffix}"] = loss_source
-            losses[f"loss_d_tgt{suffix}"] = loss_target
-            losses[f"loss_d{suffix}"] = loss_source + loss_target
-            total = total + losses[f"loss_d{suffix}"]
-        return total, losses
+    def predictions(self, domain: dict) -> list[torch.Tensor]:
+        """The segmentor's logits of each adapted level on ``domain``'s images, upsampled to their size."""
+        outputs = self.segmentor(domain["inputs"])
+        return [self.upsample(outputs[level], domain["inputs"].shape[-2:]) for level in self.adapted_levels]
 
     # --- helpers ---------------------------------------------------------------------------------
     def upsample(self, logits: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
