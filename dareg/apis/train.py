@@ -178,6 +178,7 @@ def resolve_resume(cfg: Config) -> None:
 def build_runner(cfg: Config) -> Runner:
     """Check ``cfg`` (types, constructor arguments, work directory), then build mmengine's Runner."""
     import dareg.engine  # noqa: F401  (atomic checkpoint backend, safe globals for torch.load)
+    from dareg.engine.hooks.deterministic_mode_hook import configure_determinism
 
     check_config_types(cfg)
     compile_key_to_hook(cfg)
@@ -186,6 +187,7 @@ def build_runner(cfg: Config) -> Runner:
     check_work_dir(cfg)
     resolve_resume(cfg)
     fit_dataloader_options(cfg)  # no pin_memory without a GPU, no persistent_workers without workers
+    configure_determinism(cfg)  # CUBLAS_WORKSPACE_CONFIG before CUDA starts; randomness.warn_only
     if cfg.get("launcher", "none") != "none":
         from dareg.engine.model_wrappers import prepare_distributed
 
