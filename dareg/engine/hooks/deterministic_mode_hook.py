@@ -74,7 +74,21 @@ def configure_determinism(cfg: Any) -> None:
     cfg.custom_hooks = hooks
 
 
-def check_deterministic_ops(algorithm: str, device_type: str, warn_only: bool) -> list[str]:
+def known_nondeterministic_ops(algorithm: type | str) -> tuple[str, ...]:
+    """What ``algorithm`` declares, else the entry of :data:`NONDETERMINISTIC_CUDA_OPS` for it or its nearest base.
+
+    A plugin's algorithm declares its operations as a class attribute ``nondeterministic_cuda_ops``
+    (a tuple of the names of :data:`~dareg.utils.determinism.CUDA_NONDETERMINISTIC_OPS`); a subclass
+    without one (dareg-advent's ``AdvEnt`` of ``AdaptSegNet``) inherits its parent's entry.
+    """
+    declared = getattr(algorithm, "nondeterministic_cuda_ops", None)
+    if declared is not None:
+        return tuple(declared)
+    names = [cls.__name__ for cls in algorithm.__mro__] if isinstance(algorithm, type) else [algorithm]
+    return next((NONDETERMINISTIC_CUDA_OPS[name] for name in names if name in NONDETERMINISTIC_CUDA_OPS), ())
+
+
+def check_deterministic_ops(algorithm: type | str, device_type: str, warn_only: bool) -> list[str]:
     """Refuse (strict) or report (``warn_only``) ``algorithm``'s operations that have no deterministic CUDA kernel.
 
     Returns:
@@ -83,9 +97,10 @@ def check_deterministic_ops(algorithm: str, device_type: str, warn_only: bool) -
     Raises:
         DeterministicModeError: On CUDA, without ``warn_only``, when the algorithm runs any.
     """
-    ops = NONDETERMINISTIC_CUDA_OPS.get(algorithm, ())
+    ops = known_nondeterministic_ops(algorithm)
     if device_type != "cuda" or not ops:
         return []
+    algorithm = algorithm.__name__ if isinstance(algorithm, type) else algorithm
     listed = ", ".join(ops)
     if not warn_only:
         raise DeterministicModeError(
@@ -129,4 +144,4 @@ class DeterministicModeHook(Hook):
         # after load_or_resume: mmengine's resume calls use_deterministic_algorithms(True) again, without warn_only
         torch.use_deterministic_algorithms(True, warn_only=self.warn_only)
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        check_deterministic_ops(type(model).__name__, _device_type(model), self.warn_only)
+        check_deterministic_ops(type(model), _device_type(model), self.warn_only)

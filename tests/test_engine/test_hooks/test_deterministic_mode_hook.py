@@ -111,6 +111,18 @@ def test_check_reports_with_warn_only_and_ignores_the_cpu():
     assert "interpolate(mode='bilinear') backward" in check_deterministic_ops("AdaptSegNet", "cuda", warn_only=True)
     with pytest.raises(DeterministicModeError, match="NLLLoss"):
         check_deterministic_ops("AdaptSegNet", "cuda", warn_only=False)
+    from dareg.algorithms.adaptsegnet import AdaptSegNet
+
+    class PluginMethod(AdaptSegNet):  # a plugin's subclass, like dareg-advent's AdvEnt
+        pass
+
+    with pytest.raises(DeterministicModeError, match="PluginMethod runs operations .*NLLLoss"):
+        check_deterministic_ops(PluginMethod, "cuda", warn_only=False)
+
+    class Declared(AdaptSegNet):  # a plugin's algorithm that declares its own operations
+        nondeterministic_cuda_ops = ("grid_sample backward",)
+
+    assert check_deterministic_ops(Declared, "cuda", warn_only=True) == ["grid_sample backward"]
 
 
 def test_recorder_sees_forward_and_backward_operations():
