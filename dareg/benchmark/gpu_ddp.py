@@ -35,11 +35,12 @@ def run_ddp(compiled: bool, dry: bool, timeout: float = 600, case: Case = DDP_CA
     """
     import torch
 
-    result: dict[str, Any] = dict(compiled=compiled, case=case.name, passed=False)
+    result: dict[str, Any] = dict(compiled=compiled, passed=False)
     gpus = torch.cuda.device_count()
     if not dry and gpus == 0:
         result["skipped"] = "no CUDA device"
         return result
+    result["case"] = case.name
     result["placement"] = "CPU" if dry else ("both ranks on one GPU" if gpus == 1 else "one GPU per rank")
     with tempfile.TemporaryDirectory(prefix="dareg_gpu_check_ddp_") as work_dir:
         out = Path(work_dir) / "rank0.json"

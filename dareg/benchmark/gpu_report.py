@@ -225,7 +225,8 @@ def quick_section(quick: dict[str, Any], dry: bool) -> list[str]:
     )
     for run in quick["ddp"]:
         where = f"{run.get('placement', '')}, backend {run.get('backend', '?')}"
-        lines.append(f"| {run['case']} under 2-process DDP | {_outcome(run)} | {where}, step {_ms(run.get('step'))} |")
+        name = run.get("case", "DANN")
+        lines.append(f"| {name} under 2-process DDP | {_outcome(run)} | {where}, step {_ms(run.get('step'))} |")
     workers = quick["workers"]
     pinned = "pinned memory" if workers.get("pinned") else "no pinning (no GPU)"
     lines.append(

@@ -10,8 +10,10 @@ and the log says so.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -107,9 +109,10 @@ class RandomStateHook(Hook):
 
     mmengine re-seeds a resumed run with the original seed, so dropout masks, noise vectors and
     history-pool draws after a resume differ from those of the uninterrupted run. This hook stores
-    the states of every rank in every checkpoint (gathered from all ranks when saving:
-    ``runner.save_checkpoint`` must be called on every rank, as mmengine's and dareg's checkpoint
-    hooks do) and each rank restores its own before the first iteration after a resume. It also
+    the states of every rank in every checkpoint and each rank restores its own before the first
+    iteration after a resume. mmengine's ``Runner.save_checkpoint`` runs on rank 0 only, so under
+    DDP this hook wraps it to gather the states of all ranks first: every rank must call
+    ``runner.save_checkpoint``, as mmengine's and dareg's checkpoint hooks do. It also
     restores the states after each validation, so turning validation on or off (or its dataloader
     workers) never changes training. Data randomness is handled separately: dareg's samplers seed
     every sample's transforms from its position in the sample stream.
@@ -121,9 +124,27 @@ class RandomStateHook(Hook):
         self._resumed_state: dict[str, Any] | None = None
         self._resumed_iter: int | None = None
         self._before_val: dict[str, Any] | None = None
+        self._gathered: dict[str, list[dict[str, Any]]] | None = None
+
+    def before_run(self, runner: Any) -> None:
+        # mmengine's Runner.save_checkpoint is master_only, so its before_save_checkpoint hooks run on rank 0
+        # alone: gather the states first, in the call every rank makes
+        if get_world_size() > 1:
+            runner.save_checkpoint = self._gathering(runner.save_checkpoint)
+
+    def _gathering(self, save: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(save)
+        def save_with_every_rank_state(*args: Any, **kwargs: Any) -> Any:
+            self._gathered = gather_random_states()
+            try:
+                return save(*args, **kwargs)
+            finally:
+                self._gathered = None
+
+        return save_with_every_rank_state
 
     def before_save_checkpoint(self, runner: Any, checkpoint: dict) -> None:
-        checkpoint["random_state"] = gather_random_states()
+        checkpoint["random_state"] = self._gathered or {"ranks": [capture_random_state()]}
 
     def after_load_checkpoint(self, runner: Any, checkpoint: dict) -> None:
         stored = checkpoint.get("random_state")
