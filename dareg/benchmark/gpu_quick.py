@@ -64,6 +64,17 @@ def _peak_reset() -> None:
         torch.cuda.reset_peak_memory_stats()
 
 
+def _release() -> None:
+    """Free what the previous part left (its runner, its cached CUDA blocks) before the next one is measured."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
 def _peak() -> int | None:
     import torch
 
@@ -203,9 +214,11 @@ def run_quick(dry: bool, progress: Any) -> dict[str, Any]:
     results: dict[str, Any] = {"reference": [], "validation": None, "resume": None, "ddp": [], "workers": None}
     for mode in ("fp32", "amp"):
         progress(f"AdaptSegNet R101, reference size [{mode}]")
+        _release()
         results["reference"].append(check_training(REFERENCE, mode, dry))
         progress(results["reference"][-1])
     progress("validation at the Cityscapes size")
+    _release()
     results["validation"] = validate_full_size(dry)
     progress(results["validation"])
     progress("checkpoint, then --resume through tools/train.py")
@@ -215,6 +228,7 @@ def run_quick(dry: bool, progress: Any) -> dict[str, Any]:
     results["ddp"].append(run_ddp(compiled=False, dry=dry, case=DDP_FEATURE_CASE))
     progress(results["ddp"][-1])
     progress("DataLoader workers with pinned memory")
+    _release()
     results["workers"] = train_with_workers(dry)
     progress(results["workers"])
     return results
