@@ -18,16 +18,28 @@ from mmengine.hooks import Hook
 from mmengine.optim import OptimWrapperDict
 
 
+def _named_wrappers(optim_wrapper: Any) -> dict[str, Any]:
+    if isinstance(optim_wrapper, OptimWrapperDict):
+        return dict(optim_wrapper.optim_wrappers)
+    return {"optimizer": optim_wrapper}
+
+
 def optimizer_parameters(optim_wrapper: Any) -> dict[str, tuple[torch.optim.Optimizer, list[torch.Tensor]]]:
     """Each optimizer of the runner (by its name; ``"optimizer"`` for a single one) with its parameters."""
-    if isinstance(optim_wrapper, OptimWrapperDict):
-        wrappers = optim_wrapper.optim_wrappers
-    else:
-        wrappers = {"optimizer": optim_wrapper}
     return {
         name: (wrapper.optimizer, [p for group in wrapper.optimizer.param_groups for p in group["params"]])
-        for name, wrapper in wrappers.items()
+        for name, wrapper in _named_wrappers(optim_wrapper).items()
     }
+
+
+def loss_scales(optim_wrapper: Any) -> dict[str, float]:
+    """The current loss scale of each optimizer under AMP with a dynamic loss scaler (float16), by name."""
+    scales = {}
+    for name, wrapper in _named_wrappers(optim_wrapper).items():
+        scaler = getattr(wrapper, "loss_scaler", None)
+        if scaler is not None and hasattr(scaler, "get_scale") and scaler.is_enabled():
+            scales[name] = float(scaler.get_scale())
+    return scales
 
 
 class TrainingChecksHook(Hook):
@@ -36,7 +48,10 @@ class TrainingChecksHook(Hook):
     After training, :attr:`result` holds ``losses_finite`` (bool), ``nonfinite`` (``{loss name:
     first iteration}``), ``steps`` (``{optimizer: step calls}``), ``moved`` (``{optimizer: fraction
     of its parameter tensors that changed}``), ``weights_moved`` (every optimizer that stepped
-    changed at least one tensor, and at least one optimizer stepped) and ``passed`` (both).
+    changed at least one tensor, and at least one optimizer stepped) and ``passed`` (both). Under
+    float16 AMP it also holds ``loss_scale`` (``{optimizer: (first, last)}``) and ``settling``: the
+    optimizers whose scale fell, so that the scaler skipped steps of inf gradients while the scale
+    settled from its initial 65,536 (the first steps of DANN and CDAN do that with random weights).
     """
 
     priority = "LOWEST"
@@ -47,12 +62,14 @@ class TrainingChecksHook(Hook):
         self.before: dict[str, list[torch.Tensor]] = {}
         self.result: dict[str, Any] = {}
         self._handles: list[Any] = []
+        self.scales: dict[str, list[float]] = {}
 
     def before_train(self, runner: Any) -> None:
         for name, (optimizer, params) in optimizer_parameters(runner.optim_wrapper).items():
             self.before[name] = [p.detach().to("cpu", copy=True) for p in params]
             self.steps[name] = 0
             self._handles.append(optimizer.register_step_post_hook(self._counter(name)))
+        self.scales = {name: [scale, scale] for name, scale in loss_scales(runner.optim_wrapper).items()}
 
     def _counter(self, name: str):
         def count(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
@@ -67,6 +84,9 @@ class TrainingChecksHook(Hook):
     def after_train(self, runner: Any) -> None:
         for handle in self._handles:
             handle.remove()
+        for name, scale in loss_scales(runner.optim_wrapper).items():
+            if name in self.scales:
+                self.scales[name][1] = scale
         nonfinite: dict[str, int] = {}
         for index, losses in enumerate(self.losses):
             for name, value in losses.items():
@@ -86,6 +106,8 @@ class TrainingChecksHook(Hook):
             steps=dict(self.steps),
             moved=moved,
             weights_moved=weights_moved,
+            loss_scale={name: tuple(pair) for name, pair in self.scales.items()},
+            settling=[name for name, (first, last) in self.scales.items() if last < first],
             passed=not nonfinite and weights_moved,
         )
         self.before.clear()

@@ -1,12 +1,14 @@
 """The GPU check's DDP part: two ``torchrun`` processes train one algorithm, with identical weights on both ranks.
 
 :func:`run_ddp` starts ``python -m torch.distributed.run --nproc_per_node 2 -m dareg.benchmark.gpu_ddp``;
-each process runs :func:`ddp_worker`: the :data:`~dareg.benchmark.gpu_cases.DDP_CASE` config for 4
+each process runs :func:`ddp_worker`: one algorithm's config (:data:`~dareg.benchmark.gpu_cases.DDP_CASE`
+in the full check, DANN in the quick one) for 4
 iterations on random batches under ``--launcher pytorch`` (one DDP per sub-network), with
 ``RankConsistencyHook`` comparing every weight across the ranks after each iteration; rank 0 writes
 what it saw to a JSON file. On a machine with one GPU both ranks share it: NCCL refuses two ranks
 on one device, so both pin ``LOCAL_RANK=0`` (mmengine sets the device from it) and use gloo, which
-reduces CUDA tensors through the host. The dry run does the same on the CPU over gloo.
+reduces CUDA tensors through the host; with two GPUs or more each rank has its own and NCCL. The
+dry run does the same on the CPU over gloo.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dareg.benchmark.gpu_cases import DDP_CASE, compile_options, load_setting
+from dareg.benchmark.gpu_cases import ALGORITHMS, DDP_CASE, Case, compile_options, load_setting
 
 
-def run_ddp(compiled: bool, dry: bool, timeout: float = 600) -> dict[str, Any]:
-    """Two ``torchrun`` processes train :data:`DDP_CASE` for 4 iterations (on one GPU, or on the CPU dry).
+def run_ddp(compiled: bool, dry: bool, timeout: float = 600, case: Case = DDP_CASE) -> dict[str, Any]:
+    """Two ``torchrun`` processes train ``case`` for 4 iterations (on the GPUs, or on the CPU dry).
 
     Skipped without CUDA unless ``dry``. Passes when both ranks end, their weights were identical
     after every iteration, and rank 0's checks pass.
@@ -38,6 +40,7 @@ def run_ddp(compiled: bool, dry: bool, timeout: float = 600) -> dict[str, Any]:
     if not dry and gpus == 0:
         result["skipped"] = "no CUDA device"
         return result
+    result["case"] = case.name
     result["placement"] = "CPU" if dry else ("both ranks on one GPU" if gpus == 1 else "one GPU per rank")
     with tempfile.TemporaryDirectory(prefix="dareg_gpu_check_ddp_") as work_dir:
         out = Path(work_dir) / "rank0.json"
@@ -53,6 +56,8 @@ def run_ddp(compiled: bool, dry: bool, timeout: float = 600) -> dict[str, Any]:
             "dareg.benchmark.gpu_ddp",
             "--out",
             str(out),
+            "--case",
+            case.name,
         ]
         command += ["--dry-run"] * dry + ["--compile"] * compiled + ["--same-gpu"] * (not dry and gpus == 1)
         started = time.perf_counter()
@@ -78,7 +83,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def ddp_worker(out: str, dry: bool, compiled: bool, same_gpu: bool) -> None:
+def ddp_worker(out: str, dry: bool, compiled: bool, same_gpu: bool, case: str = DDP_CASE.name) -> None:
     """One rank of :func:`run_ddp` (started by torchrun): train, check weights across ranks, write rank 0's JSON."""
     if same_gpu:  # NCCL refuses two ranks on one device; mmengine sets the device from LOCAL_RANK
         os.environ["LOCAL_RANK"] = "0"
@@ -86,7 +91,7 @@ def ddp_worker(out: str, dry: bool, compiled: bool, same_gpu: bool) -> None:
     from dareg.benchmark.runner import benchmark_config, run_timed
     from dareg.utils.process import exit_after_collectives
 
-    setting = DDP_CASE.setting(dry)
+    setting = next(known for known in (DDP_CASE, *ALGORITHMS) if known.name == case).setting(dry)
     with tempfile.TemporaryDirectory(prefix="dareg_gpu_check_rank_") as work_dir:
         cfg, _ = benchmark_config(
             load_setting(setting),
@@ -120,8 +125,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--dry-run", action="store_true", help="the demo config on the CPU")
     parser.add_argument("--compile", action="store_true", help="compile the networks")
     parser.add_argument("--same-gpu", action="store_true", help="both ranks on GPU 0, over gloo")
+    parser.add_argument("--case", default=DDP_CASE.name, help=f"the algorithm (default {DDP_CASE.name})")
     args = parser.parse_args(argv)
-    ddp_worker(args.out, args.dry_run, args.compile, args.same_gpu)
+    ddp_worker(args.out, args.dry_run, args.compile, args.same_gpu, args.case)
 
 
 if __name__ == "__main__":

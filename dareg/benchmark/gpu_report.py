@@ -8,7 +8,9 @@ from typing import Any
 
 def failures(results: dict[str, Any]) -> list[str]:
     """One line per run that failed (skipped runs are not failures)."""
-    lines = []
+    from dareg.benchmark.gpu_quick import quick_failures
+
+    lines = quick_failures(results["quick"]) if results.get("quick") else []
     for run in results.get("training", []):
         if not run.get("passed"):
             lines.append(f"training {run['algorithm']} [{run['mode']}]")
@@ -39,6 +41,14 @@ def _first_line(text: str) -> str:
     return text.strip().splitlines()[0].replace("|", "\\|")[:160] if text else ""
 
 
+def _settling(run: dict[str, Any]) -> str:
+    """The optimizers that never stepped while their AMP loss scale fell (not a failure), or ''."""
+    scales = (run.get("checks") or {}).get("loss_scale", {})
+    names = [name for name in run.get("skipped_while_settling", []) if name in scales]
+    settled = ", ".join(f"{name} {scales[name][0]:.0f} -> {scales[name][1]:.0f}" for name in names)
+    return f"; no step while the loss scale settled: {settled}" if settled else ""
+
+
 def _training_cell(run: dict[str, Any] | None) -> str:
     if run is None:
         return "not run"
@@ -46,7 +56,7 @@ def _training_cell(run: dict[str, Any] | None) -> str:
         return f"**error**: {_first_line(run['error'])}"
     checks = run["checks"]
     if run["passed"]:
-        return f"ok, {_ms(run['step'])}"
+        return f"ok, {_ms(run['step'])}{_settling(run)}"
     problems = []
     if not checks["losses_finite"]:
         problems.append(f"non-finite {sorted(checks['nonfinite'])}")
@@ -65,9 +75,10 @@ def training_section(runs: list[dict[str, Any]], modes: list[str]) -> list[str]:
     lines = [
         "## 1. Every algorithm trains: float32, AMP, channels-last",
         "",
-        "1 warm-up + 2 timed + 1 closing iteration of each config on random in-memory batches at its input "
-        "size. A run passes when every logged loss is finite, every optimizer stepped at least once and "
-        "changed its weights. The time is the median step (data preprocessing, `train_step`, hooks).",
+        "1 warm-up (3 under AMP) + 2 timed + 1 closing iteration of each config on random in-memory batches at "
+        "its input size. A run passes when every logged loss is finite, every optimizer stepped at least once and "
+        "changed its weights; under float16 AMP an optimizer whose steps the loss scaler skipped while its scale "
+        "fell from 65,536 is noted, not failed. The time is the median step (data preprocessing, `train_step`, hooks).",
         "",
         "| algorithm | config | " + " | ".join(modes) + " |",
         "| --- | --- | " + " | ".join("---" for _ in modes) + " |",
@@ -169,6 +180,8 @@ def format_report(results: dict[str, Any]) -> str:
         f"| command | `{results['command']}` |",
         "",
     ]
+    if results.get("quick"):
+        lines += quick_section(results["quick"], results["dry_run"]) + [""]
     modes = list(dict.fromkeys(run["mode"] for run in results["training"]))
     if results["training"]:
         lines += training_section(results["training"], modes) + [""]
@@ -177,3 +190,48 @@ def format_report(results: dict[str, Any]) -> str:
     if results["ddp"]:
         lines += ddp_section(results["ddp"]) + [""]
     return "\n".join(lines)
+
+
+def _outcome(run: dict[str, Any]) -> str:
+    if run.get("skipped"):
+        return f"skipped ({run['skipped']})"
+    if run.get("error"):
+        return f"**error**: {_first_line(run['error'])}"
+    return "ok" if run.get("passed") else "**FAILED**"
+
+
+def _errors(runs: list[dict[str, Any] | None]) -> list[str]:
+    return [f"- {_first_line(run['error'])}{_code_block(run['error'])}" for run in runs if run and run.get("error")]
+
+
+def quick_section(quick: dict[str, Any], dry: bool) -> list[str]:
+    """The quick mode's five parts (:mod:`dareg.benchmark.gpu_quick`)."""
+    lines = ["## Quick mode", "", "| part | result | numbers |", "| --- | --- | --- |"]
+    for run in quick["reference"]:
+        precision = ("AMP (bf16)" if dry else "AMP (fp16)") if run["mode"] == "amp" else "fp32"
+        numbers = f"step {_ms(run.get('step'))}, CUDA peak {_mib(run.get('peak'))}{_settling(run)}"
+        lines.append(f"| AdaptSegNet R101, reference size, {precision} | {_outcome(run)} | {numbers} |")
+    val = quick["validation"]
+    metrics = ", ".join(f"{k} {v:.2f}" for k, v in (val.get("metrics") or {}).items() if "mIoU" in k)
+    numbers = f"{val.get('seconds', 0):.1f} s, CUDA peak {_mib(val.get('peak'))}{', ' + metrics if metrics else ''}"
+    lines.append(f"| {val['name']} (2 images) | {_outcome(val)} | {numbers} |")
+    resume = quick["resume"]
+    size = resume.get("checkpoint_bytes")
+    lines.append(
+        f"| checkpoint, then `tools/train.py --resume` | {_outcome(resume)} | checkpoint {_mib(size)}, resumed at "
+        f"iteration {resume.get('resumed_iter')}, runs {resume.get('first_seconds', 0):.0f} s + "
+        f"{resume.get('resumed_seconds', 0):.0f} s; losses at 4: {resume.get('losses_uninterrupted')} "
+        f"uninterrupted, {resume.get('losses_resumed')} resumed |"
+    )
+    for run in quick["ddp"]:
+        where = f"{run.get('placement', '')}, backend {run.get('backend', '?')}"
+        name = run.get("case", "DANN")
+        lines.append(f"| {name} under 2-process DDP | {_outcome(run)} | {where}, step {_ms(run.get('step'))} |")
+    workers = quick["workers"]
+    pinned = "pinned memory" if workers.get("pinned") else "no pinning (no GPU)"
+    lines.append(
+        f"| {workers['workers']} DataLoader workers, {pinned} | {_outcome(workers)} | step {_ms(workers.get('step'))}, "
+        f"waiting for data {_ms(workers.get('data'))} |"
+    )
+    errors = _errors([*quick["reference"], val, resume, *quick["ddp"], workers])
+    return lines + (["", *errors] if errors else [])

@@ -72,6 +72,10 @@ class RandomImageDataset(BaseImageDataset):
         return dict(self.data_list[idx])
 
 
+def _plain(node: Any) -> dict:
+    return node.to_dict() if hasattr(node, "to_dict") else dict(node)
+
+
 def _find_key(node: Any, key: str) -> Any:
     """The first value of ``key`` in a nested dict/list config (depth first), or None."""
     if isinstance(node, dict):
@@ -136,10 +140,8 @@ def synthetic_train_dataloader(
     number of classes from the first ``num_classes`` in the model config.
     Returns the dataloader config and one line per domain saying what was inferred.
     """
-    loader = copy.deepcopy(
-        cfg.train_dataloader.to_dict() if hasattr(cfg.train_dataloader, "to_dict") else dict(cfg.train_dataloader)
-    )
-    model = cfg.model.to_dict() if hasattr(cfg.model, "to_dict") else dict(cfg.model)
+    loader = copy.deepcopy(_plain(cfg.train_dataloader))
+    model = _plain(cfg.model)
     mean = _find_key(model.get("data_preprocessor", {}), "mean")
     channels = len(mean) if mean is not None else 3
     num_classes = int(_find_key(model, "num_classes") or 19)
@@ -172,3 +174,27 @@ def synthetic_train_dataloader(
     loader["num_workers"] = 0
     loader["persistent_workers"] = False
     return loader, notes
+
+
+def synthetic_val_dataloader(cfg: Config, image_size: Sequence[int], num_samples: int = 2) -> dict:
+    """The config's validation dataloader on :class:`RandomImageDataset` images of ``image_size`` (with label maps).
+
+    The config's validation pipeline is kept without its file-loading steps, so the images are
+    resized and the predictions compared at the label size as in a real validation. No workers.
+    """
+    loader = copy.deepcopy(_plain(cfg.val_dataloader))
+    pipeline = _find_key(loader["dataset"], "pipeline") or [dict(type="PackInputs")]
+    pipeline = [step for step in pipeline if not str(step.get("type", "")).startswith("Load")]
+    model = _plain(cfg.model)
+    mean = _find_key(model.get("data_preprocessor", {}), "mean")
+    loader["dataset"] = dict(
+        type="RandomImageDataset",
+        image_size=tuple(image_size),
+        channels=len(mean) if mean is not None else 3,
+        num_classes=int(_find_key(model, "num_classes") or 19),
+        task="seg",
+        num_samples=num_samples,
+        pipeline=pipeline,
+    )
+    loader.update(batch_size=1, num_workers=0, persistent_workers=False)
+    return loader

@@ -7,6 +7,11 @@
   call of :func:`rebuild_history_buffer` on plain lists instead, and
   :func:`allow_checkpoint_globals` allow-lists exactly what dareg's checkpoints then hold, so
   ``--resume`` works with ``weights_only`` loading kept on.
+* Whatever dareg stores besides weights (log histories, random states) is stored as plain Python
+  numbers, never as tensors: ``torch.load`` moves every tensor to its ``map_location``, and mmengine's
+  ``Runner.resume`` loads to ``get_device()`` (``"cuda"`` on a GPU machine), where ``.numpy()`` and
+  ``torch.set_rng_state`` fail. Lists load the same under any ``map_location`` (``"cpu"``, ``"cuda"``,
+  ``"meta"``).
 * mmengine writes checkpoints and the ``last_checkpoint`` pointer in place, so a crash mid-write
   leaves a truncated "latest" checkpoint. :func:`atomic_write` writes to a temporary file in the
   same directory, flushes it to disk and renames it over the target, which is atomic on POSIX file
@@ -35,18 +40,32 @@ from torch.torch_version import TorchVersion
 LEGACY_REBUILD_NAME = "dareg.engine.checkpoint.rebuild_history_buffer"
 
 
-def rebuild_history_buffer(log_history: torch.Tensor, count_history: torch.Tensor, max_length: int) -> HistoryBuffer:
-    """Recreate a ``HistoryBuffer`` from what :func:`_reduce_history_buffer` stored."""
+def rebuild_history_buffer(
+    log_history: list[float] | torch.Tensor, count_history: list[float] | torch.Tensor, max_length: int
+) -> HistoryBuffer:
+    """Recreate a ``HistoryBuffer`` from what :func:`_reduce_history_buffer` stored.
+
+    Checkpoints of dareg before lists stored tensors; those come back wherever ``map_location`` put
+    them, and on ``"meta"`` (no values) as NaN of the stored length.
+    """
     buffer = HistoryBuffer(max_length=max_length)
-    buffer._log_history = log_history.numpy()
-    buffer._count_history = count_history.numpy()
+    buffer._log_history = _float_array(log_history)
+    buffer._count_history = _float_array(count_history)
     return buffer
+
+
+def _float_array(values: list[float] | torch.Tensor) -> np.ndarray:
+    if not isinstance(values, torch.Tensor):
+        return np.asarray(values, dtype=np.float64)
+    if values.is_meta:
+        return np.full(values.shape, np.nan)
+    return values.detach().cpu().numpy().astype(np.float64)
 
 
 def _reduce_history_buffer(buffer: HistoryBuffer) -> tuple:
     return rebuild_history_buffer, (
-        torch.as_tensor(np.asarray(buffer._log_history, dtype=np.float64)),
-        torch.as_tensor(np.asarray(buffer._count_history, dtype=np.float64)),
+        np.asarray(buffer._log_history, dtype=np.float64).tolist(),
+        np.asarray(buffer._count_history, dtype=np.float64).tolist(),
         int(buffer.max_length),
     )
 

@@ -3,6 +3,7 @@
 from dareg.engine.hooks.best_checkpoint_hook import BestCheckpointHook
 from dareg.engine.hooks.checkpoint_hook import CheckpointWriteError, SafeCheckpointHook
 from dareg.engine.hooks.compile_hook import CompileHook
+from dareg.engine.hooks.deterministic_mode_hook import DeterministicModeError, DeterministicModeHook
 from dareg.engine.hooks.finite_loss_hook import FiniteLossHook, NonFiniteLossError, NonFiniteWeightsError
 from dareg.engine.hooks.labelled_pixels_hook import LabelledPixelsHook, NoLabelledPixelsError
 from dareg.engine.hooks.log_history_hook import LogHistoryLimitHook
@@ -23,6 +24,8 @@ __all__ = [
     "CheckpointMismatchError",
     "CheckpointWriteError",
     "CompileHook",
+    "DeterministicModeError",
+    "DeterministicModeHook",
     "FiniteLossHook",
     "LabelledPixelsHook",
     "LogHistoryLimitHook",

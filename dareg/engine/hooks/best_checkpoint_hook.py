@@ -107,9 +107,8 @@ class BestCheckpointHook(Hook):
             return
         iteration = int(runner.iter)
         self.best = {"score": score, "iter": iteration, "file": self.filename, "rule": self.rule}
-        if not is_main_process():
-            return
         temporary = f"{self.filename}.tmp.pth"
+        # on every rank, as mmengine's hooks do (only rank 0 writes): saving gathers every rank's random state
         runner.save_checkpoint(
             runner.work_dir,
             temporary,
@@ -118,6 +117,8 @@ class BestCheckpointHook(Hook):
             meta=dict(best_key=self.key, best_score=score),
             by_epoch=False,
         )
+        if not is_main_process():
+            return
         os.replace(osp.join(runner.work_dir, temporary), osp.join(runner.work_dir, self.filename))
         records = read_records(runner.work_dir)
         records[self.key] = self.best

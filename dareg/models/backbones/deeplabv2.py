@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from dareg.models.backbones.local_weights import read_state_dict
 from dareg.registry import BACKBONES
@@ -106,7 +107,8 @@ class DeepLabV2ResNet(nn.Module):
         in_channels: Input channels. Defaults to 3.
         out_indices: Layers whose outputs are returned. Defaults to ``(2, 3)``.
         frozen_bn_stats: Keep every BN in eval mode (running statistics frozen) even in
-            ``train()``. Defaults to False (the reference: BN in train mode, statistics updated).
+            ``train()``, also after ``sync_bn`` converted them to ``SyncBatchNorm`` (in eval mode
+            they synchronise nothing). Defaults to False (the reference: BN in train mode, statistics updated).
         pretrained: Path of a local checkpoint with backbone weights: the reference's
             ``DeepLab_resnet_pretrained_init-f81d91e8.pth`` (ImageNet+COCO, ``Scale.`` keys), a
             reference AdaptSegNet model, or a dareg checkpoint; reference keys are converted with
@@ -173,7 +175,7 @@ class DeepLabV2ResNet(nn.Module):
         for module in self.modules():
             if isinstance(module, nn.Conv2d):
                 nn.init.normal_(module.weight, 0.0, 0.01)
-            elif isinstance(module, nn.BatchNorm2d):
+            elif isinstance(module, _BatchNorm):
                 nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
 
@@ -205,7 +207,7 @@ class DeepLabV2ResNet(nn.Module):
         super().train(mode)
         if mode and self.frozen_bn_stats:
             for module in self.modules():
-                if isinstance(module, nn.BatchNorm2d):
+                if isinstance(module, _BatchNorm):  # SyncBatchNorm too (sync_bn converts the layers)
                     module.eval()
         return self
 

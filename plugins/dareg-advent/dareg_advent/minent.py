@@ -45,6 +45,9 @@ class MinEnt(BaseAlgorithm):
         init_cfg: mmengine initialisation config. Defaults to None.
     """
 
+    #: What deterministic mode refuses on CUDA (recorded as ``python -m dareg.benchmark.determinism`` does)
+    nondeterministic_cuda_ops = ("NLLLoss / cross_entropy on 2-D maps", "interpolate(mode='bilinear') backward")
+
     train_spec = TrainSpec(
         steps=[
             (

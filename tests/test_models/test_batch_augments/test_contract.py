@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 import torch
 
-from dareg.engine.hooks.random_state_hook import capture_random_state, restore_random_state
+from dareg.utils.random_state import capture_random_state, restore_random_state
 from dareg.plugins import origin_of
 from dareg.registry import BATCH_AUGMENTS
 
