@@ -175,7 +175,6 @@ def resolve_resume(cfg: Config) -> None:
 def check_run_config(cfg: Config) -> None:
     """Check ``cfg`` before any work (types, constructor arguments, scheduler spans) and create the work directory."""
     import dareg.engine  # noqa: F401  (atomic checkpoint backend, safe globals for torch.load)
-    from dareg.engine.hooks.deterministic_mode_hook import configure_determinism
 
     check_config_types(cfg)
     compile_key_to_hook(cfg)
@@ -199,6 +198,8 @@ def runner_from_checked_config(cfg: Config) -> Runner:
 
     resolve_resume(cfg)
     fit_dataloader_options(cfg)  # no pin_memory without a GPU, no persistent_workers without workers
+    from dareg.engine.hooks.deterministic_mode_hook import configure_determinism
+
     configure_determinism(cfg)  # CUBLAS_WORKSPACE_CONFIG before CUDA starts; randomness.warn_only
     if cfg.get("launcher", "none") != "none":
         from dareg.engine.model_wrappers import prepare_distributed

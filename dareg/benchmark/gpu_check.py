@@ -38,12 +38,20 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dareg.benchmark.gpu_cases import ALGORITHMS, MODES, PERFORMANCE, Case, compile_options, load_setting
+from dareg.benchmark.gpu_cases import (
+    ALGORITHMS,
+    MODES,
+    PERFORMANCE,
+    Case,
+    check_training,
+    compile_options,
+    error_text,
+    load_setting,
+)
 from dareg.benchmark.gpu_ddp import run_ddp
 
 #: Where the report goes by default (relative to the current directory: the checkout's root).
@@ -51,58 +59,6 @@ DEFAULT_REPORT = "docs/results/gpu_check.md"
 
 
 # --- the three parts ---------------------------------------------------------------------------------
-
-
-def _error(error: BaseException) -> str:
-    lines = traceback.format_exception(type(error), error, error.__traceback__)
-    return f"{type(error).__name__}: {error}".strip() + "\n" + "".join(lines[-4:])
-
-
-#: Untimed iterations before the timed ones: under AMP more, so that the loss scale can settle.
-WARMUP = {"fp32": 1, "amp": 3, "channels_last": 1}
-
-
-def check_training(case: Case, mode: str, dry: bool) -> dict[str, Any]:
-    """Train ``case`` for 1 (3 under AMP) + 2 (+1) iterations in ``mode``; its checks, step time, CUDA peak, any error.
-
-    Under AMP an optimizer whose steps the loss scaler skipped while its scale fell (inf gradients
-    at the initial scale of 65,536) is listed in ``skipped_while_settling``, not as a failure.
-    """
-    from dareg.benchmark.runner import benchmark_training
-
-    setting = case.setting(dry)
-    result: dict[str, Any] = dict(algorithm=case.name, mode=mode, config=setting.config, passed=False)
-    try:
-        cfg = load_setting(setting)
-        if mode == "channels_last":
-            cfg.custom_hooks = [*(cfg.get("custom_hooks") or []), dict(type="ChannelsLastHook")]
-        report = benchmark_training(
-            cfg,
-            warmup=WARMUP[mode],
-            iters=2,
-            amp=mode == "amp",
-            synthetic=True,
-            input_size=setting.input_size,
-            batch_size=setting.batch_size,
-            memory=False,
-        )
-        checks = report.checks
-        idle = [name for name, steps in checks["steps"].items() if steps == 0]
-        settling = [name for name in idle if name in checks.get("settling", ())]
-        not_stepped = [name for name in idle if name not in settling]
-        result.update(
-            checks=checks,
-            step=report.step["median"],
-            peak=(report.memory_in_run or {}).get("framework"),
-            notes=report.notes,
-            device=report.device,
-            not_stepped=not_stepped,
-            skipped_while_settling=settling,
-            passed=bool(checks["passed"]) and not not_stepped,
-        )
-    except Exception as error:  # one broken algorithm must not hide the others
-        result["error"] = _error(error)
-    return result
 
 
 def measure(case: Case, amp: bool, dry: bool) -> dict[str, Any]:
@@ -135,7 +91,7 @@ def measure(case: Case, amp: bool, dry: bool) -> dict[str, Any]:
             passed=bool(report.checks.get("passed")) and bool(report.compile["checks"].get("passed")),
         )
     except Exception as error:
-        result["error"] = _error(error)
+        result["error"] = error_text(error)
     return result
 
 

@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dareg.benchmark.gpu_cases import ALGORITHMS, Setting, load_setting
+from dareg.benchmark.gpu_cases import ALGORITHMS, Setting, error_text, load_setting
 
 #: Part 1 (and 2): AdaptSegNet at the reference size; the dry run's demo config.
 REFERENCE = next(case for case in ALGORITHMS if case.name == "AdaptSegNet")
@@ -48,13 +48,6 @@ DDP_FEATURE_CASE = next(case for case in ALGORITHMS if case.name == "DANN")
 #: Part 5: a config whose dataset generates its images (no files), in real worker processes.
 WORKERS_SETTING = Setting("dareg::demo/adaptseg_synthetic.py", batch_size=4)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _error(error: BaseException) -> str:
-    import traceback
-
-    lines = traceback.format_exception(type(error), error, error.__traceback__)
-    return f"{type(error).__name__}: {error}".strip() + "\n" + "".join(lines[-4:])
 
 
 def _peak_reset() -> None:
@@ -108,7 +101,7 @@ def validate_full_size(dry: bool) -> dict[str, Any]:
         result.update(peak=_peak(), metrics={k: float(v) for k, v in (metrics or {}).items()})
         result["passed"] = bool(metrics) and all(value == value for value in result["metrics"].values())
     except Exception as error:  # one broken part must not hide the others
-        result["error"] = _error(error)
+        result["error"] = error_text(error)
     return result
 
 
@@ -173,7 +166,7 @@ def checkpoint_and_resume(dry: bool, timeout: float = 300) -> dict[str, Any]:
             trained_on = (Path(second) / "iter_4.pth").is_file() and not (Path(second) / "iter_2.pth").exists()
             result["passed"] = trained_on and result["resumed_iter"] == 2
     except Exception as error:
-        result["error"] = _error(error)
+        result["error"] = error_text(error)
     return result
 
 
@@ -202,13 +195,13 @@ def train_with_workers(dry: bool, workers: int = 2) -> dict[str, Any]:
             passed=bool(report.checks.get("passed")),
         )
     except Exception as error:
-        result["error"] = _error(error)
+        result["error"] = error_text(error)
     return result
 
 
 def run_quick(dry: bool, progress: Any) -> dict[str, Any]:
     """Every part of the quick mode; ``progress(message)`` is called before and after each."""
-    from dareg.benchmark.gpu_check import check_training
+    from dareg.benchmark.gpu_cases import check_training
     from dareg.benchmark.gpu_ddp import run_ddp
 
     results: dict[str, Any] = {"reference": [], "validation": None, "resume": None, "ddp": [], "workers": None}

@@ -13,11 +13,11 @@ import random
 import numpy as np
 import pytest
 import torch
+from dareg.engine.checkpoint_files import load_checkpoint_file
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer, MessageHub
 
 from dareg.apis import train
-from dareg.engine.checkpoint_files import load_checkpoint_file
 from dareg.engine.hooks.random_state_hook import RandomStateHook, capture_random_state, restore_random_state
 
 

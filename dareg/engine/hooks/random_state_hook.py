@@ -24,7 +24,10 @@ from dareg.utils.random_state import capture_random_state, restore_random_state,
 
 
 def gather_random_states(state: dict[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Every rank's ``state`` (default: :func:`capture_random_state`), in rank order (a collective: every rank calls it)."""
+    """Every rank's ``state`` (default: :func:`capture_random_state`), in rank order.
+
+    A collective: every rank calls it.
+    """
     state = capture_random_state() if state is None else state
     return {"ranks": all_gather_object(state) if get_world_size() > 1 else [state]}
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 import pytest
 import torch
 
-from dareg.utils.random_state import capture_random_state, restore_random_state
 from dareg.plugins import origin_of
 from dareg.registry import BATCH_AUGMENTS
+from dareg.utils.random_state import capture_random_state, restore_random_state
 
 
 def images_only(augment: Callable, generator: torch.Generator | None) -> torch.Tensor:
