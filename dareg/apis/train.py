@@ -240,6 +240,8 @@ def train(cfg: Config) -> Any:
     from dareg.plugins import loaded_summary
     from dareg.utils.work_dir_lock import WorkDirLock
 
+    if not isinstance(cfg, Config):  # a plain dict, as mmengine's Runner.from_cfg also takes
+        cfg = Config(cfg)
     check_run_config(cfg)
     lock = WorkDirLock(cfg.work_dir) if holds_work_dir(cfg) else None
     with lock or contextlib.nullcontext():

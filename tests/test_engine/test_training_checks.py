@@ -107,8 +107,8 @@ def test_ema_teacher_passes_without_opt_in_and_a_trainable_teacher_fails(self_tr
     assert ALLOW_KEY not in cfg
     check_training_setup(cfg, model)  # no error: the teacher is declared as moved by EMA
     model.set_requires_grad(model.teacher, True)
-    with pytest.raises(TrainingSetupError, match=r"teacher is moved by EMA from 'task_model', but 4 of its parameters "
-                       r"require gradients \(first: \['network.body.0.weight'"):
+    with pytest.raises(TrainingSetupError, match=r"teacher is moved by EMA from 'task_model', but 6 of its parameters "
+                       r"require gradients \(first: \['network.backbone.stem.0.weight'"):
         check_training_setup(cfg, model)
 
 

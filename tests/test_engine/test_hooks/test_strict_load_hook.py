@@ -156,4 +156,4 @@ def test_real_mismatches_are_listed_apart_from_the_teacher_and_resume_needs_the_
             resume=True,
             max_iters=2,
         )
-    assert f"{missing} (4):\n    teacher.network.body.0.weight" in str(info.value)
+    assert f"{missing} (6):\n    teacher.network.backbone.stem.0.weight" in str(info.value)

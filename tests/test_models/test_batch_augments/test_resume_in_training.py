@@ -12,11 +12,7 @@ from dareg.algorithms.source_only import SourceOnly
 from dareg.models.batch_augments import preprocessor_normalization
 from dareg.registry import ALGORITHMS, BATCH_AUGMENTS, LOSSES, MODELS
 from dareg.testing import smoke_run
-from tests.fixtures.tiny_segmentation import (
-    register_tiny_segmentor,
-    tiny_segmentation_config,
-    unregister_tiny_segmentor,
-)
+from tests.fixtures.tiny_segmentation import tiny_segmentation_config
 
 
 class ToySelfTraining(SourceOnly):
@@ -57,12 +53,10 @@ class ToySelfTraining(SourceOnly):
 
 @pytest.fixture
 def toy_self_training():
-    register_tiny_segmentor()
     ALGORITHMS.register_module(module=ToySelfTraining, force=True)
     yield
     ALGORITHMS._module_dict.pop("ToySelfTraining", None)
     MODELS._module_dict.pop("ToySelfTraining", None)
-    unregister_tiny_segmentor()
 
 
 def config(work_dir, random_state: bool = True) -> Config:
