@@ -113,7 +113,7 @@ def test_a_teacher_with_gradients_fails(variants, batch):
             self.set_requires_grad(self.teacher, True)
 
     with pytest.raises(AssertionError, match=r"TrainableTeacher.teacher is moved by EMA but its parameters "
-                       r"\['network.body.0.weight'"):
+                       r"\['network.backbone.stem.0.weight'"):
         check_algorithm(variants(TrainableTeacher), batch)
 
 

@@ -97,7 +97,7 @@ def test_teacher_is_identical_on_both_ranks_moves_every_step_and_resumes_exactly
         assert rank0["wrappers"] == ("SubmoduleDistributedDataParallel", "EMATeacher")  # the teacher is not wrapped
         assert not torch.equal(rank0["target_inputs"], rank1["target_inputs"])  # each rank pseudo-labels its own data
         teacher = {k: v for k, v in rank0["state"].items() if k.startswith("teacher.")}
-        assert len(teacher) == 4
+        assert len(teacher) == 6
         for key, value in rank0["state"].items():
             assert torch.equal(value, rank1["state"][key]), f"{key} differs across ranks after iteration {iteration}"
         if previous is not None:

@@ -123,12 +123,12 @@ def test_source_only_warm_start_names_the_teacher_keys_and_copies_the_loaded_stu
     tiny_run(tiny_self_training_config(tmp_path / "adapt", experiment_name="adapt"), load_from=source_only)
     logged = capsys.readouterr().out
     assert (
-        f"load_from: the checkpoint {source_only} has no weights for 'teacher' (4 keys), which train_spec declares as "
-        "moved by EMA from 'task_model'; 4 of them start as the checkpoint's 'task_model', and the first training "
+        f"load_from: the checkpoint {source_only} has no weights for 'teacher' (6 keys), which train_spec declares as "
+        "moved by EMA from 'task_model'; 6 of them start as the checkpoint's 'task_model', and the first training "
         "iteration copies 'teacher' from 'task_model'." in logged
     )
     adapted = torch.load(tmp_path / "adapt" / "iter_1.pth", weights_only=False)["state_dict"]
-    for key in ("body.0.weight", "body.0.bias", "head.weight", "head.bias"):
+    for key in ("backbone.stem.0.weight", "backbone.stem.0.bias", "head.weight", "head.bias"):
         # iteration 0 copied the student after load_from; the student then took its first step
         assert torch.equal(adapted[f"teacher.network.{key}"], loaded[f"task_model.{key}"]), key
         assert not torch.equal(adapted[f"task_model.{key}"], loaded[f"task_model.{key}"]), key

@@ -27,17 +27,17 @@ class ToySelfTraining(SourceOnly):
         self.strong = BATCH_AUGMENTS.build(dict(type="BatchCompose", augments=augments, default_args=normalization))
         self.feature_distance = LOSSES.build(
             dict(type="ImageNetFeatureDistance", classes=[0, 1, 2], num_classes=8, loss_weight=1.0),
-            default_args=dict(encoder=self.task_model.body),
+            default_args=dict(encoder=self.task_model.backbone),
         )
 
     def train_step(self, data: dict, optim_wrapper) -> dict[str, torch.Tensor]:
         batch = self.data_preprocessor(data, training=True)
         source, target = batch["source"], batch["target"]
         labels = source["data_samples"]["gt_seg"]
-        self.feature_distance.sync_once(self.task_model.body)
+        self.feature_distance.sync_once(self.task_model.backbone)
         with self.autocast(optim_wrapper, "task_model"):
-            features = self.task_model.body(source["inputs"])
-            losses = self.task_model.loss([self.task_model.head(features)], source["data_samples"])
+            outputs, features = self.task_model(source["inputs"], return_features=True)
+            losses = self.task_model.loss(outputs, source["data_samples"])
             losses["loss_fd"] = self.feature_distance(features, source["inputs"], labels)
             with torch.no_grad():
                 pseudo = self.upsampled(target["inputs"]).argmax(1)
