@@ -13,12 +13,12 @@ import random
 import numpy as np
 import pytest
 import torch
-from dareg.engine.checkpoint_files import load_checkpoint_file
 from mmengine.config import Config
 from mmengine.logging import HistoryBuffer, MessageHub
 
 from dareg.apis import train
 from dareg.engine.hooks.random_state_hook import RandomStateHook, capture_random_state, restore_random_state
+from dareg.utils.checkpoint_files import load_checkpoint_file
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_random_state_loaded_under_meta_restores_the_same_streams(trained):
 
 def test_history_buffers_of_older_checkpoints_load_on_any_device():
     """Checkpoints of dareg before lists stored tensors: they load on another device (meta: NaN)."""
-    from dareg.engine.checkpoint import rebuild_history_buffer
+    from dareg.utils.checkpoint import rebuild_history_buffer
 
     values = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
     buffer = rebuild_history_buffer(values, torch.ones(3, dtype=torch.float64), 10)

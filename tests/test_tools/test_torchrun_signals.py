@@ -86,7 +86,10 @@ def test_sigusr1_to_the_launcher_reaches_every_worker_once(tmp_path):
     process = launch(tmp_path)
     process.send_signal(signal.SIGUSR1)
     code, signals = finish(process, tmp_path)
-    assert signals == {0: ["SIGUSR1"], 1: ["SIGUSR1"]}
+    # each worker gets SIGUSR1 first and once; when the first worker has ended (exit 138), torchrun
+    # stops the others with SIGTERM, which a loaded machine can deliver before they end by themselves
+    assert all(signals[rank][0] == "SIGUSR1" and signals[rank].count("SIGUSR1") == 1 for rank in (0, 1)), signals
+    assert all(set(signals[rank]) <= {"SIGUSR1", "SIGTERM"} for rank in (0, 1)), signals
     assert code != 0  # torchrun reports the workers' exit code 138 as a failure
 
 
