@@ -188,8 +188,17 @@ class BenchmarkReport:
                     f", compiled {m['compiled'] / 2**20:.1f} MiB ({100 * (m['compiled'] / m['framework'] - 1):+.2f}% "
                     "vs eager)"
                 )
-            text += "\n"
+            text += "\n" + format_run_memory(m)
         return text
+
+
+def format_run_memory(memory: dict[str, Any]) -> str:
+    """On CPU: each memory run's peak above its resident size before training (libraries excluded)."""
+    starts = {which: start for which, start in (memory.get("start") or {}).items() if start}
+    if not starts:
+        return ""
+    added = ", ".join(f"{which} {(memory[which] - start) / 2**20:.1f} MiB" for which, start in starts.items())
+    return f"  added by the run (peak - resident size before training): {added}\n"
 
 
 def format_compile(compiled: dict[str, Any], row: Any) -> str:

@@ -315,6 +315,12 @@ def peak_memory(device: torch.device) -> tuple[str, int]:
     return "CPU peak RSS", int(rss * (1 if sys.platform == "darwin" else 1024))
 
 
+def resident_memory() -> int | None:
+    """The process's resident set size now, in bytes (``VmRSS``; None where ``/proc`` is missing)."""
+    resident = _proc_status_kib("VmRSS")
+    return None if resident is None else resident * 1024
+
+
 def _proc_status_kib(field_name: str) -> int | None:
     try:
         with open("/proc/self/status") as status:
@@ -459,22 +465,21 @@ def benchmark_training(
             )
         reset_dynamo()
     if memory and child_args:
-        kind, framework = _child_peak(child_args, "framework")
-        report.memory = {"kind": kind, "framework": framework}
-        if baseline:
-            report.memory["baseline"] = _child_peak(child_args, "baseline")[1]
-        if compile is not None:
-            report.memory["compiled"] = _child_peak(child_args, "compiled")[1]
+        kind, framework, start = _child_peak(child_args, "framework")
+        report.memory = {"kind": kind, "framework": framework, "start": {"framework": start}}
+        for which, wanted in (("baseline", baseline), ("compiled", compile is not None)):
+            if wanted:
+                _, report.memory[which], report.memory["start"][which] = _child_peak(child_args, which)
     return report
 
 
-def _child_peak(child_args: list[str], which: str) -> tuple[str, int]:
-    """Run the benchmark in a fresh process for ``which`` alone and read its peak memory."""
+def _child_peak(child_args: list[str], which: str) -> tuple[str, int, int | None]:
+    """Run the benchmark in a fresh process for ``which`` alone; its peak memory and its memory at the start."""
     result = subprocess.run([*child_args, "--only", which], capture_output=True, text=True, env=os.environ.copy())
     for line in result.stdout.splitlines():
         if line.startswith("DAREG_BENCHMARK_PEAK "):
             data = json.loads(line.split(" ", 1)[1])
-            return data["kind"], int(data["peak"])
+            return data["kind"], int(data["peak"]), data.get("start")
     raise RuntimeError(f"The {which} memory run failed:\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
 
 
@@ -496,6 +501,7 @@ def run_memory_child(
     options = compile if which == "compiled" else None
     if which == "compiled" and options is None:
         raise ValueError("run_memory_child: which='compiled' needs compile options")
+    start = resident_memory()
     if options is not None:
         reset_dynamo()
     with tempfile.TemporaryDirectory(prefix="dareg_benchmark_") as work_dir:
@@ -506,4 +512,6 @@ def run_memory_child(
             run_cfg, warmup, iters, baseline=False, amp=amp, only_baseline=which == "baseline", checks=False
         )
     kind, peak = peak_memory(device)
-    return {"which": which, "kind": kind, "peak": peak, "times": asdict(times)}
+    # on CPU the peak includes what the libraries took before the model existed; the run added peak - start
+    start = start if device.type == "cpu" else 0
+    return {"which": which, "kind": kind, "peak": peak, "start": start, "times": asdict(times)}

@@ -204,3 +204,20 @@ def test_memory_run_reports_its_own_peak_not_its_parents():
     parent = peak_memory(__import__("torch").device("cpu"))[1]
     assert held.nbytes < parent
     assert child < parent - held.nbytes // 2  # the child imported torch, nothing of the parent's 1.5 GB
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux only: the resident size is read from /proc")
+def test_memory_run_reports_its_resident_size_before_training_and_the_report_subtracts_it(toy_config_file):
+    from mmengine.config import Config
+
+    from dareg.benchmark.report import format_run_memory
+    from dareg.benchmark.runner import run_memory_child
+
+    options = dict(amp=False, synthetic=False, input_size=None, batch_size=None)
+    peak = run_memory_child(Config.fromfile(toy_config_file), "framework", 1, 1, **options)
+    assert 0 < peak["start"] <= peak["peak"]  # torch and the libraries were resident before the model was built
+    memory = {"framework": 900 * 2**20, "baseline": 880 * 2**20, "start": {"framework": 800 * 2**20, "baseline": None}}
+    assert format_run_memory(memory).strip() == (
+        "added by the run (peak - resident size before training): framework 100.0 MiB"
+    )
+    assert format_run_memory({"framework": 5, "start": {"framework": 0}}) == ""  # CUDA: the peak is the run's

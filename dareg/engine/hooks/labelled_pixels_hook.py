@@ -87,11 +87,13 @@ class LabelledPixelsHook(Hook):
             loss.labelled_calls = loss.unlabelled_calls = 0
         if is_distributed():
             all_reduce(counts, op="max")
-        zero_keys = self._zero_loss_keys(outputs)
+        zero_keys = None  # read from the logged losses only in an empty iteration (a float() per loss)
         for index, (labelled, unlabelled) in enumerate(counts.tolist()):
             if labelled:
                 self._streaks[index], self._zero_keys[index] = 0, None
             elif unlabelled:
+                if zero_keys is None:
+                    zero_keys = self._zero_loss_keys(outputs)
                 self._streaks[index] += 1
                 previous = self._zero_keys[index]
                 self._zero_keys[index] = zero_keys if previous is None else previous & zero_keys

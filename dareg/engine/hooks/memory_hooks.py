@@ -29,7 +29,7 @@ from torch.utils.checkpoint import checkpoint
 
 from dareg.engine.sub_network_calls import replaying_a_call
 from dareg.registry import HOOKS
-from dareg.utils.modules import get_submodule
+from dareg.utils.modules import find_submodules
 
 
 def _unwrap(model: nn.Module) -> nn.Module:
@@ -90,7 +90,10 @@ class ActivationCheckpointHook(Hook):
 
     Args:
         modules: Paths of sub-modules relative to the algorithm, e.g.
-            ``["segmentor.backbone.layer3", "segmentor.backbone.layer4"]`` for DeepLab-v2 ResNet.
+            ``["segmentor.backbone.layer3", "segmentor.backbone.layer4"]`` for DeepLab-v2 ResNet. A part
+            may be a shell-style pattern matching one level (:func:`~dareg.utils.modules.find_submodules`):
+            ``["task_model.backbone.encoder.block*.*"]`` checkpoints every transformer block of an MiT
+            encoder (``block1.0`` ... ``block4.2``), each on its own.
 
     Note:
         Batch-norm layers inside a checkpointed module run their forward twice per iteration, so
@@ -100,6 +103,7 @@ class ActivationCheckpointHook(Hook):
 
     Examples:
         >>> custom_hooks = [dict(type="ActivationCheckpointHook", modules=["segmentor.backbone.layer4"])]
+        >>> custom_hooks = [dict(type="ActivationCheckpointHook", modules=["task_model.backbone.encoder.block*.*"])]
     """
 
     priority = "VERY_HIGH"
@@ -111,12 +115,16 @@ class ActivationCheckpointHook(Hook):
 
     def before_train(self, runner: Any) -> None:
         model = _unwrap(runner.model)
+        for path in self.modules:
+            for module in find_submodules(model, path, "ActivationCheckpointHook").values():
+                self._checkpoint(module)
+
+    @staticmethod
+    def _checkpoint(module: nn.Module) -> None:
         from dareg.engine.model_wrappers import SubmoduleDistributedDataParallel
 
-        for path in self.modules:
-            module = get_submodule(model, path, "ActivationCheckpointHook")
-            if isinstance(module, SubmoduleDistributedDataParallel):
-                module = module.module  # keep DDP's own forward: checkpoint the network inside it
-            if not getattr(module, "_dareg_checkpointed", False):
-                module.forward = functools.partial(checkpointed_forward, module.forward)
-                module._dareg_checkpointed = True
+        if isinstance(module, SubmoduleDistributedDataParallel):
+            module = module.module  # keep DDP's own forward: checkpoint the network inside it
+        if not getattr(module, "_dareg_checkpointed", False):
+            module.forward = functools.partial(checkpointed_forward, module.forward)
+            module._dareg_checkpointed = True

@@ -87,3 +87,38 @@ def test_activation_checkpointing_recomputes_and_trains_the_same_model(conv_toys
 def test_activation_checkpoint_names_missing_modules(conv_toys, tmp_path):
     with pytest.raises(KeyError, match=r"no sub-module 'classifier.backbone'.*children: \['0', '1', '2', '3', '4'\]"):
         run(conv_toys, tmp_path, [dict(type="ActivationCheckpointHook", modules=["classifier.backbone"])])
+
+
+def test_a_pattern_checkpoints_every_mit_block_each_on_its_own_with_the_same_gradients():
+    from types import SimpleNamespace
+
+    from dareg.engine.hooks import ActivationCheckpointHook
+    from dareg.models.backbones import MixTransformer
+
+    torch.manual_seed(0)
+    plain = nn.Module()
+    plain.task_model = nn.Module()
+    plain.task_model.backbone = MixTransformer("mit_b0", drop_path_rate=0.3)  # stochastic depth: replayed
+    checkpointed = __import__("copy").deepcopy(plain)
+    ActivationCheckpointHook(["task_model.backbone.encoder.block*.*"]).before_train(SimpleNamespace(model=checkpointed))
+    encoder = checkpointed.task_model.backbone.encoder
+    patched = sorted(name for name, module in encoder.named_modules() if getattr(module, "_dareg_checkpointed", False))
+    assert patched == [f"block{stage}.{index}" for stage in range(1, 5) for index in range(2)]  # blocks, not parts
+    calls = []
+    encoder.block3[1].attn.register_forward_pre_hook(lambda module, args: calls.append(1))
+    images = torch.rand(2, 3, 64, 64)
+    gradients = []
+    for model in (plain, checkpointed):
+        torch.manual_seed(1)
+        sum(feature.square().mean() for feature in model.task_model.backbone(images)).backward()
+        gradients.append({name: p.grad for name, p in model.named_parameters()})
+    assert len(calls) == 2  # forward, and again in the backward pass
+    for name, grad in gradients[0].items():
+        torch.testing.assert_close(gradients[1][name], grad, msg=name)
+
+
+def test_a_pattern_that_matches_nothing_names_the_part_and_the_children(conv_toys, tmp_path):
+    hooks = [dict(type="ActivationCheckpointHook", modules=["classifier.block*"])]
+    message = r"nothing in .* matches 'classifier.block\*' \(no match for 'block\*' among \['0'"
+    with pytest.raises(KeyError, match=message):
+        run(conv_toys, tmp_path, hooks)
