@@ -50,6 +50,8 @@ class RandomImageDataset(BaseImageDataset):
         self.channels, self.num_classes, self.task = channels, num_classes, task
         self.num_samples, self.seed = num_samples, seed
         kwargs.setdefault("pipeline", [dict(type="PackInputs")])
+        # class names, as real datasets have them: class-balanced samplers (Rare Class Sampling) count by them
+        kwargs.setdefault("metainfo", dict(classes=tuple(f"class{index}" for index in range(num_classes))))
         super().__init__(serialize_data=False, **kwargs)
 
     def load_data_list(self) -> list[dict]:

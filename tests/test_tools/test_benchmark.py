@@ -221,3 +221,14 @@ def test_memory_run_reports_its_resident_size_before_training_and_the_report_sub
         "added by the run (peak - resident size before training): framework 100.0 MiB"
     )
     assert format_run_memory({"framework": 5, "start": {"framework": 0}}) == ""  # CUDA: the peak is the run's
+
+
+def test_synthetic_segmentation_data_names_its_classes_so_class_statistics_can_be_counted(tmp_path):
+    from dareg.benchmark.synthetic import RandomImageDataset
+    from dareg.datasets.class_stats import class_pixel_counts
+
+    dataset = RandomImageDataset(image_size=(8, 16), num_classes=3, num_samples=2)
+    assert dataset.metainfo["classes"] == ("class0", "class1", "class2")
+    counts = class_pixel_counts(dataset, cache_dir=str(tmp_path))  # what Rare Class Sampling starts from
+    labels = [dataset.get_data_info(index)["gt_seg"] for index in range(2)]
+    assert counts.tolist() == [[int((label == c).sum()) for c in range(3)] for label in labels]
