@@ -42,8 +42,11 @@ def test_with_the_plugin_disabled_its_baselines_are_not_loaded(monkeypatch):
         find_baseline("MinEnt")
 
 
-def fail_if_loaded(entry_points):
-    """``importlib.metadata.entry_points`` whose ``dareg.baselines`` entries fail when loaded."""
+def fail_if_loaded(entry_points, disabled: str = "advent"):
+    """``importlib.metadata.entry_points`` whose ``dareg.baselines`` entry named ``disabled`` fails when loaded.
+
+    Other installed plugins' baselines (dareg-selftrain's) load as usual.
+    """
 
     class Unloadable:
         def __init__(self, entry_point):
@@ -54,7 +57,9 @@ def fail_if_loaded(entry_points):
 
     def patched(**kwargs):
         found = entry_points(**kwargs)
-        return [Unloadable(ep) for ep in found] if kwargs.get("group") == "dareg.baselines" else found
+        if kwargs.get("group") != "dareg.baselines":
+            return found
+        return [Unloadable(ep) if ep.name == disabled else ep for ep in found]
 
     return patched
 
