@@ -40,6 +40,21 @@ class _NetworksEvaluation:
 
     stage = "val"
 
+    def __init__(
+        self,
+        runner: Any,
+        dataloader: Any,
+        evaluator: Any,
+        networks: Sequence[str] | None = None,
+        select: str | None = None,
+        fp16: bool = False,
+    ) -> None:
+        super().__init__(runner, dataloader, copy.deepcopy(evaluator), fp16)
+        self._setup_networks(evaluator, networks, select)
+
+    def run(self) -> dict:
+        return self._run_networks()
+
     def _setup_networks(self, evaluator: Any, networks: Sequence[str] | None, select: str | None) -> None:
         model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
         declared = tuple(getattr(model, "prediction_networks", ()) or ())
@@ -116,21 +131,6 @@ class NetworksValLoop(_NetworksEvaluation, ValLoop):
 
     stage = "val"
 
-    def __init__(
-        self,
-        runner: Any,
-        dataloader: Any,
-        evaluator: Any,
-        networks: Sequence[str] | None = None,
-        select: str | None = None,
-        fp16: bool = False,
-    ) -> None:
-        super().__init__(runner, dataloader, copy.deepcopy(evaluator), fp16)
-        self._setup_networks(evaluator, networks, select)
-
-    def run(self) -> dict:
-        return self._run_networks()
-
 
 @LOOPS.register_module()
 class NetworksTestLoop(_NetworksEvaluation, TestLoop):
@@ -147,18 +147,3 @@ class NetworksTestLoop(_NetworksEvaluation, TestLoop):
     """
 
     stage = "test"
-
-    def __init__(
-        self,
-        runner: Any,
-        dataloader: Any,
-        evaluator: Any,
-        networks: Sequence[str] | None = None,
-        select: str | None = None,
-        fp16: bool = False,
-    ) -> None:
-        super().__init__(runner, dataloader, copy.deepcopy(evaluator), fp16)
-        self._setup_networks(evaluator, networks, select)
-
-    def run(self) -> dict:
-        return self._run_networks()
