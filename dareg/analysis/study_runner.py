@@ -160,6 +160,7 @@ def run_study(
         The report's text, and one line per run that failed (the others are reported).
     """
     out_dir, root = Path(out_dir).resolve(), Path(root)
+    out_dir.mkdir(parents=True, exist_ok=True)
     study = Study(rows_by_key(tables), out_dir, jobs, reuse, root)
     for key in select_rows(tables, only):
         for seed in seeds:
@@ -171,24 +172,51 @@ def run_study(
         except Exception as error:  # report every failed run, keep the others
             failures.append(f"{key} seed {seed}: {error}")
     study.pool.shutdown()
-    text = report(tables, results, seeds, out_dir, command)
+    runs = {f"{key}/seed_{seed}": run_entry(study.rows[key], r) for (key, seed), r in sorted(results.items())}
+    recorded: dict[str, dict] = {}
+    if docs and (Path(docs) / "runs.json").is_file():
+        previous = json.loads((Path(docs) / "runs.json").read_text())
+        recorded = {name: entry for name, entry in previous.items() if name not in runs}
+        results = {**results_from_runs(recorded, study.rows), **results}
+        runs = dict(sorted({**recorded, **runs}.items()))
+    from_records = sorted(f"{k}/seed_{s}" for k, s in results if s in seeds and f"{k}/seed_{s}" in recorded)
+    text = report(tables, results, seeds, out_dir, command, recorded=from_records)
     (out_dir / "tables.md").write_text(text)
-    runs = {
-        f"{key}/seed_{seed}": {
-            "config": study.rows[key].config,
-            "command": r["record"].command,
-            "digest": r["record"].digest,
-            "evaluations": r["record"].evaluations,
-            "wall_time_s": r["record"].wall_time_s,
-            "host": r["record"].host,
-            "environment": r["record"].environment,
-            **{k: v for k, v in r.items() if k in ("polarity", "quality")},
-        }
-        for (key, seed), r in sorted(results.items())
-    }
     (out_dir / "runs.json").write_text(json.dumps(runs, indent=1))
     if docs:
         Path(docs).mkdir(parents=True, exist_ok=True)
         for path in [out_dir / "tables.md", out_dir / "runs.json", *out_dir.glob("*.png")]:
             shutil.copy(path, Path(docs) / path.name)
     return text, failures
+
+
+def run_entry(row: Row, result: dict[str, Any]) -> dict[str, Any]:
+    """The ``runs.json`` entry of one finished (row, seed): how it ran, what it scored, its measurements."""
+    record: RunRecord = result["record"]
+    return {
+        "config": row.config,
+        "command": record.command,
+        "digest": record.digest,
+        "evaluations": record.evaluations,
+        "wall_time_s": record.wall_time_s,
+        "host": record.host,
+        "environment": record.environment,
+        **{k: v for k, v in result.items() if k in ("polarity", "quality")},
+    }
+
+
+def results_from_runs(runs: dict[str, dict], rows: dict[str, Row]) -> dict[tuple[str, int], dict]:
+    """Results rebuilt from ``runs.json`` entries (``<row>/seed_<n>``), for the rows a study still has.
+
+    This is how a partial study (``only``) keeps the rows it did not run in the report it writes to
+    ``docs``: their numbers come from their records, with the command and environment that made them.
+    """
+    results: dict[tuple[str, int], dict] = {}
+    for name, entry in runs.items():
+        key, _, seed = name.partition("/seed_")
+        if key not in rows or not seed.isdigit():
+            continue
+        fields = ("command", "digest", "evaluations", "wall_time_s", "host", "environment")
+        record = RunRecord(**{f: entry[f] for f in fields if f in entry})
+        results[(key, int(seed))] = {"record": record, **{k: entry[k] for k in ("polarity", "quality") if k in entry}}
+    return results

@@ -10,7 +10,9 @@ source-only and the gap closed, ``(method - source-only) / (oracle - source-only
 Finished runs are reused as long as the resolved config of the run is unchanged; an interrupted
 study continues where it stopped. The outputs, in ``--out-dir`` and copied to ``--docs``:
 ``tables.md``, one PNG per table, learning curves, and ``runs.json`` (per run: command, config
-digest, validation history, wall time). The library: :mod:`dareg.analysis.study_runner`.
+digest, validation history, wall time, environment). With ``--only`` and ``--docs`` together, the
+rows run now replace their records in the docs' ``runs.json`` and every other recorded row stays,
+so ``tables.md`` is rebuilt for all tables. The library: :mod:`dareg.analysis.study_runner`.
 """
 
 from __future__ import annotations
@@ -34,7 +36,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time, one CPU thread each")
     parser.add_argument("--only", nargs="+", help="tables (or rows) to run: " + ", ".join(t.key for t in TABLES))
     parser.add_argument("--out-dir", default="work_dirs/embedded_benchmarks")
-    parser.add_argument("--docs", help="also copy tables.md, the PNGs and runs.json here (e.g. docs/results/embedded)")
+    parser.add_argument(
+        "--docs",
+        help="also write tables.md, the PNGs and runs.json here (e.g. docs/results/embedded); with --only, the "
+        "rows not run keep their records from this folder's runs.json",
+    )
     parser.add_argument("--retrain", action="store_true", help="do not reuse finished runs")
     parser.add_argument("--list", action="store_true", help="list tables and rows, then exit")
     parser.add_argument("--study", help=f"another study file (default {STUDY.relative_to(ROOT)})")
