@@ -44,11 +44,27 @@ DEMO_CONFIGS = {
 RESULT_CONFIGS = {name: name for name in DEMO_CONFIGS}
 RESULT_CONFIGS |= {ablation: name for name, (_, ablation, _) in DEMO_CONFIGS.items()}
 GTA_CONFIGS = ["dacs_gta2cityscapes.py", "daformer_gta2cityscapes.py", "mic_daformer_gta2cityscapes.py"]
+#: Target oracles -> the source-only config whose network and schedule they train on labelled target scenes.
+ORACLE_CONFIGS = {"oracle_daformer_synthetic_hedge.py": "source_only_daformer_synthetic_hedge.py"}
 
 
 def test_every_config_is_tested():
     tested = {name for name, (_, ablation, start) in DEMO_CONFIGS.items() for name in (name, ablation, start)}
+    tested |= set(ORACLE_CONFIGS)
     assert sorted(p.name for p in CONFIG_DIR.glob("*.py")) == sorted(tested | set(GTA_CONFIGS))
+
+
+@pytest.mark.parametrize("name", sorted(ORACLE_CONFIGS))
+def test_oracle_is_its_source_only_config_on_labelled_target_scenes(name, tmp_path):
+    oracle, source_only = (load_config(str(CONFIG_DIR / n)) for n in (name, ORACLE_CONFIGS[name]))
+    assert source_only.train_dataloader.dataset.source.domain == "source"
+    assert oracle.train_dataloader.dataset.source.domain == "target"
+    oracle.train_dataloader.dataset.source.domain = "source"
+    assert oracle.pretty_text == source_only.pretty_text  # nothing else differs
+    runner = train(shrink(load_config(str(CONFIG_DIR / name)), tmp_path))
+    assert runner.iter == 2
+    assert runner.train_dataloader.dataset.source.domain == "target"
+    assert 0.0 <= runner.message_hub.get_scalar("val/mIoU").current() <= 100.0
 
 
 def shrink(cfg: Config, work_dir: Path, iters: int = 2) -> Config:
