@@ -93,7 +93,8 @@ def bar_plot(table: Table, rows: list[MethodResult], path: Path) -> None:
     ax.set_xticklabels([r.name.replace(" (", "\n(").replace(": ", ":\n") for r in methods], fontsize=7)
     ax.set_ylabel(f"target {table.metric_label}, last checkpoint")
     ax.set_title(table.title, fontsize=9)
-    ax.legend(fontsize=7, loc="lower right")
+    if references:
+        ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
