@@ -28,6 +28,7 @@ DEFAULT_RUNS: tuple[str, ...] = (
     "source_only_digits_rgb32/seed_0",  # handwritten -> photo-blended digits, colour
     "source_only_synthetic/seed_0",  # street scenes
     "adaptseg_synthetic_hedge/seed_0",  # street scenes with hedges (the README's main job)
+    "source_only_daformer_synthetic_hedge/seed_0",  # street scenes with hedges, MiT-B0 (dareg-selftrain)
 )
 
 
