@@ -10,6 +10,7 @@ every number can be traced to its run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -22,12 +23,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from dareg.analysis.reproduce import load_runs
 from dareg.analysis.runs import RunRecord, last_checkpoint, run_training
 from dareg.analysis.study import Row, Table, rows_by_key, select_rows
 from dareg.analysis.study_report import report
 
 #: The file :func:`save_analysis` writes beside a run's checkpoints.
 ANALYSIS_RECORD = "analysis.json"
+#: Post-training measurements a result may carry into ``runs.json`` beside its record.
+MEASUREMENTS = ("polarity", "quality")
 
 
 class Study:
@@ -173,13 +177,13 @@ def run_study(
             failures.append(f"{key} seed {seed}: {error}")
     study.pool.shutdown()
     runs = {f"{key}/seed_{seed}": run_entry(study.rows[key], r) for (key, seed), r in sorted(results.items())}
-    recorded: dict[str, dict] = {}
+    from_records: list[str] = []
     if docs and (Path(docs) / "runs.json").is_file():
-        previous = json.loads((Path(docs) / "runs.json").read_text())
-        recorded = {name: entry for name, entry in previous.items() if name not in runs}
-        results = {**results_from_runs(recorded, study.rows), **results}
+        recorded = {name: entry for name, entry in load_runs(Path(docs) / "runs.json").items() if name not in runs}
+        earlier = results_from_runs(recorded, study.rows)
+        from_records = sorted(f"{key}/seed_{seed}" for key, seed in earlier if seed in seeds)
+        results = {**earlier, **results}
         runs = dict(sorted({**recorded, **runs}.items()))
-    from_records = sorted(f"{k}/seed_{s}" for k, s in results if s in seeds and f"{k}/seed_{s}" in recorded)
     text = report(tables, results, seeds, out_dir, command, recorded=from_records)
     (out_dir / "tables.md").write_text(text)
     (out_dir / "runs.json").write_text(json.dumps(runs, indent=1))
@@ -201,7 +205,7 @@ def run_entry(row: Row, result: dict[str, Any]) -> dict[str, Any]:
         "wall_time_s": record.wall_time_s,
         "host": record.host,
         "environment": record.environment,
-        **{k: v for k, v in result.items() if k in ("polarity", "quality")},
+        **{k: v for k, v in result.items() if k in MEASUREMENTS},
     }
 
 
@@ -216,7 +220,6 @@ def results_from_runs(runs: dict[str, dict], rows: dict[str, Row]) -> dict[tuple
         key, _, seed = name.partition("/seed_")
         if key not in rows or not seed.isdigit():
             continue
-        fields = ("command", "digest", "evaluations", "wall_time_s", "host", "environment")
-        record = RunRecord(**{f: entry[f] for f in fields if f in entry})
-        results[(key, int(seed))] = {"record": record, **{k: entry[k] for k in ("polarity", "quality") if k in entry}}
+        record = RunRecord(**{f.name: entry[f.name] for f in dataclasses.fields(RunRecord) if f.name in entry})
+        results[(key, int(seed))] = {"record": record, **{k: entry[k] for k in MEASUREMENTS if k in entry}}
     return results
