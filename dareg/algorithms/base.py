@@ -35,7 +35,9 @@ class BaseAlgorithm(BaseModel):
     * An algorithm with several networks that can predict (a self-training student and its EMA
       teacher) names them in :attr:`prediction_networks`; its :meth:`predict` then takes
       ``network=<name>``, and :meth:`val_step` / :meth:`test_step` pass it on
-      (:class:`~dareg.engine.network_loops.NetworksValLoop` evaluates each).
+      (:class:`~dareg.engine.network_loops.NetworksValLoop` evaluates each). Its
+      :meth:`prediction_network` returns the task network behind each name, which the unsupervised
+      validators read features from.
     * Every sub-network that computes with gradients is *called* (``self.classifier(x, mode=...)``),
       never reached through its methods or children (``self.classifier.head(f)``): under DDP only
       the call averages gradients across ranks, and dareg's wrapper raises at any other use.
@@ -121,6 +123,19 @@ class BaseAlgorithm(BaseModel):
         raise ValueError(
             f"{type(self).__name__}.forward got mode={mode!r}; dareg algorithms support 'predict' and "
             "'tensor' (losses are computed inside train_step, which owns the optimizer updates)"
+        )
+
+    def prediction_network(self, network: str) -> nn.Module:
+        """The task network (``BaseTaskModel``) that predicts as ``network``, one of :attr:`prediction_networks`.
+
+        Algorithms that declare :attr:`prediction_networks` override it (``predict`` then runs
+        ``predict_with(self.prediction_network(network), ...)``); the validators of a
+        :class:`~dareg.engine.network_loops.NetworksValLoop` read each network's features through it.
+        """
+        self.check_network(network)
+        raise NotImplementedError(
+            f"{type(self).__name__} declares prediction_networks {list(self.prediction_networks)} but does not "
+            "implement prediction_network(name), which returns the task network behind each name."
         )
 
     def check_network(self, network: str) -> str:

@@ -51,7 +51,10 @@ def run_checkpoints(run_dir: str | Path) -> list[tuple[int, Path]]:
 
 
 def validator_config(cfg: Any, validators: Sequence[dict] = DEFAULT_VALIDATORS, source_val: dict | None = None) -> dict:
-    """``val_cfg`` of a :class:`ValidatorValLoop` for ``cfg``.
+    """``val_cfg`` that scores ``cfg``'s model with ``validators``: a :class:`ValidatorValLoop`.
+
+    A config that validates several networks (``NetworksValLoop``) gets a ``NetworksValLoop`` of the
+    same networks and selection, with the validators; its bare scores are the selected network's.
 
     Args:
         cfg: The run's config.
@@ -64,7 +67,11 @@ def validator_config(cfg: Any, validators: Sequence[dict] = DEFAULT_VALIDATORS, 
     splits = copy.deepcopy(dict(cfg.get("val_cfg", {}).get("splits") or {}))
     if source_val is not None or "source_val" not in splits:
         splits["source_val"] = dict(like="train_dataloader.dataset.source", **(source_val or dict(split="test")))
-    return dict(type="ValidatorValLoop", validators=[dict(v) for v in validators], splits=splits)
+    val_cfg = dict(type="ValidatorValLoop", validators=[dict(v) for v in validators], splits=splits)
+    own = cfg.get("val_cfg") or {}
+    if own.get("type") == "NetworksValLoop":
+        val_cfg.update(type="NetworksValLoop", **{k: own[k] for k in ("networks", "select") if k in own})
+    return val_cfg
 
 
 def score_checkpoints(

@@ -15,6 +15,13 @@ asks to evaluate (DAFormer issue #23)::
     val_cfg = dict(type="NetworksValLoop")                      # every network; select = the student
     val_cfg = dict(type="NetworksValLoop", select="teacher")    # the teacher is the model's score
 
+With ``validators`` (the arguments of :class:`~dareg.engine.validator_loop.ValidatorValLoop`), each
+network is also scored by the unsupervised validators, read through that network
+(``student/validator/IM``), and the selected network's scores are logged bare (``validator/IM``),
+so a checkpoint can be chosen without target labels for either network::
+
+    val_cfg = dict(type="NetworksValLoop", validators=[dict(type="IM"), dict(type="SND")])
+
 :class:`NetworksTestLoop` does the same for ``tools/test.py``; when a config's ``val_cfg`` is a
 ``NetworksValLoop`` and it has no ``test_cfg``, ``tools/test.py`` tests with a ``NetworksTestLoop``
 of the same networks and selection (:func:`dareg.apis.apply_test_options`).
@@ -32,13 +39,18 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import TestLoop, ValLoop
 from mmengine.runner.amp import autocast
 
+from dareg.engine.validator_loop import ValidatorSet
 from dareg.registry import LOOPS
+
+#: Keyword arguments of :class:`~dareg.engine.validator_loop.ValidatorSet` besides the validators.
+VALIDATOR_OPTIONS = ("splits", "batch_size", "max_samples", "pixel_stride", "prefix")
 
 
 class _NetworksEvaluation:
     """What the validation and test variants share: one evaluator per network, prefixed metrics."""
 
     stage = "val"
+    validator_set: ValidatorSet | None = None
 
     def __init__(
         self,
@@ -76,9 +88,9 @@ class _NetworksEvaluation:
         for name in networks:
             if name != select:
                 self.evaluators[name] = (
-                    copy.deepcopy(evaluator) if isinstance(evaluator, Evaluator) else self.runner.build_evaluator(
-                        copy.deepcopy(evaluator)
-                    )
+                    copy.deepcopy(evaluator)
+                    if isinstance(evaluator, Evaluator)
+                    else self.runner.build_evaluator(copy.deepcopy(evaluator))
                 )
                 self.evaluators[name].dataset_meta = self.evaluator.dataset_meta
 
@@ -109,6 +121,13 @@ class _NetworksEvaluation:
             metrics.update({f"{name}/{key}": value for key, value in scores.items()})
             if name == self.select:
                 metrics.update(scores)
+        if self.validator_set is not None:
+            model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
+            for name in self.networks:
+                scores = self.validator_set.scores(model, network=name)
+                metrics.update({f"{name}/{key}": value for key, value in scores.items()})
+                if name == self.select:
+                    metrics.update(scores)
         self.runner.call_hook(f"after_{self.stage}_epoch", metrics=metrics)
         self.runner.call_hook(f"after_{self.stage}")
         return metrics
@@ -127,9 +146,36 @@ class NetworksValLoop(_NetworksEvaluation, ValLoop):
             whose predictions the iteration hooks see. Defaults to the first of ``networks`` (the
             student).
         fp16: As for ``ValLoop``. Defaults to False.
+        validators: Unsupervised validator configs that score each network
+            (:class:`~dareg.engine.validator_loop.ValidatorSet`). Defaults to None (none).
+        **validator_options: The other arguments of the validators (``splits``, ``batch_size``,
+            ``max_samples``, ``pixel_stride``, ``prefix``), as for ``ValidatorValLoop``.
     """
 
     stage = "val"
+
+    def __init__(
+        self,
+        runner: Any,
+        dataloader: Any,
+        evaluator: Any,
+        networks: Sequence[str] | None = None,
+        select: str | None = None,
+        fp16: bool = False,
+        validators: Sequence[dict] | None = None,
+        **validator_options: Any,
+    ) -> None:
+        super().__init__(runner, dataloader, evaluator, networks, select, fp16)
+        unknown = sorted(set(validator_options) - set(VALIDATOR_OPTIONS))
+        if unknown:
+            raise TypeError(
+                f"val_cfg (type=NetworksValLoop): unknown options {unknown}; it takes networks, select, fp16, "
+                f"validators and {list(VALIDATOR_OPTIONS)}."
+            )
+        if validator_options and validators is None:
+            raise ValueError(f"val_cfg (type=NetworksValLoop): {sorted(validator_options)} given without validators")
+        if validators is not None:
+            self.validator_set = ValidatorSet(runner.cfg, validators, **validator_options)
 
 
 @LOOPS.register_module()

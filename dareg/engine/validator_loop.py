@@ -72,47 +72,43 @@ def resolve_split(cfg: Any, spec: str | dict, name: str) -> dict:
     return dataset_cfg
 
 
-@LOOPS.register_module()
-class ValidatorValLoop(ValLoop):
-    """``ValLoop`` plus unsupervised validators computed on extra, named splits.
+class ValidatorSet:
+    """Unsupervised validators and the splits they read, scored on a model (see the module doc).
 
     Every split goes through the network that makes target predictions
-    (:func:`dareg.evaluation.features.extract_feat` with ``domain="target"``): a validator scores the
-    model that would be deployed on the target domain. Dense (segmentation) logits become one row
-    per pixel on a regular grid (``pixel_stride``).
+    (:func:`dareg.evaluation.features.extract_feat` with ``domain="target"``, or the prediction
+    network named in :meth:`scores`): a validator scores the model that would be deployed on the
+    target domain. Dense (segmentation) logits become one row per pixel on a regular grid
+    (``pixel_stride``). The splits' datasets are resolved when the set is built, so a missing or
+    misspelt split fails before training; they are loaded on first use.
 
     Args:
-        runner: The runner.
-        dataloader: The labelled evaluation dataloader (as for ``ValLoop``).
-        evaluator: Its evaluator (as for ``ValLoop``).
+        cfg: The run's config (dotted split keys are looked up in it).
         validators: Validator configs (``VALIDATORS``: ``IM``, ``SND``, ``DEV``, ``SourceAccuracy`` ...).
         splits: Split name (``source_train``, ``source_val``, ``target_train``) -> dataset config, dotted
             key of this config, or ``dict(like=KEY, **overrides)``. Only the splits the validators
             need are read. Defaults to the training pair's datasets for ``source_train`` and
             ``target_train`` (:data:`DEFAULT_SPLITS`).
-        batch_size: Images per forward pass on the extra splits. Defaults to 256.
+        batch_size: Images per forward pass on the splits. Defaults to 256.
         max_samples: At most this many samples per split (the first ones). Defaults to None (all).
         pixel_stride: Stride of the pixel grid kept from dense logits. Defaults to 8.
         prefix: Prefix of the logged scores. Defaults to ``"validator"``.
-        fp16: As for ``ValLoop``. Defaults to False.
     """
 
     def __init__(
         self,
-        runner: Any,
-        dataloader: Any,
-        evaluator: Any,
+        cfg: Any,
         validators: Sequence[dict],
         splits: dict[str, str | dict] | None = None,
         batch_size: int = 256,
         max_samples: int | None = None,
         pixel_stride: int = 8,
         prefix: str = "validator",
-        fp16: bool = False,
     ) -> None:
-        super().__init__(runner, dataloader, evaluator, fp16)
-        self.validators = [VALIDATORS.build(cfg) for cfg in validators]
+        self.validators = [VALIDATORS.build(validator_cfg) for validator_cfg in validators]
         keys = [validator.key for validator in self.validators]
+        if not keys:
+            raise ValueError("val_cfg.validators is empty: name at least one validator (IM, SND, DEV ...)")
         if len(set(keys)) != len(keys):
             raise ValueError(f"val_cfg.validators: two validators log under the same name ({keys})")
         splits = {**DEFAULT_SPLITS, **(splits or {})}
@@ -126,7 +122,7 @@ class ValidatorValLoop(ValLoop):
                 f"val_cfg.splits lacks {missing}, which the validators {keys} need; give each as a dataset "
                 "config or a dotted config key (e.g. source_train='train_dataloader.dataset.source')."
             )
-        self.split_datasets = {name: resolve_split(runner.cfg, splits[name], name) for name in needed}
+        self.split_datasets = {name: resolve_split(cfg, splits[name], name) for name in needed}
         self.batch_size = batch_size
         self.max_samples = max_samples
         self.pixel_stride = pixel_stride
@@ -154,24 +150,29 @@ class ValidatorValLoop(ValLoop):
         return grid.flatten(2).transpose(1, 2).reshape(-1, logits.shape[1])
 
     @torch.no_grad()
-    def collect(self) -> dict[str, Any]:
-        """Features, logits and labels of every needed split."""
+    def collect(self, model: Any, network: str | None = None) -> dict[str, Any]:
+        """Features, logits and labels of every needed split, read through ``network`` if given."""
         from dareg.evaluation.features import DomainFeatures, collect_features
 
-        model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
         outputs = {}
         for name, loader in self.split_loaders().items():
-            collected = collect_features(model, loader, "target", self.max_samples)
+            collected = collect_features(model, loader, "target", self.max_samples, network=network)
             logits = None if collected.logits is None else self.dense_to_rows(collected.logits)
             outputs[name] = DomainFeatures(collected.features, logits, collected.labels)
         return outputs
 
-    def run_validators(self) -> dict[str, float]:
-        """``{"<prefix>/<key>": score}`` of every validator; the global random states are left unchanged."""
+    def scores(self, model: Any, network: str | None = None) -> dict[str, float]:
+        """``{"<prefix>/<key>": score}`` of every validator; the global random states are left unchanged.
+
+        Args:
+            model: The algorithm (unwrapped).
+            network: One of its ``prediction_networks`` to score (None: the one that makes
+                target predictions, as :func:`~dareg.evaluation.features.extract_feat` finds it).
+        """
         state = capture_random_state()
         start = time.perf_counter()
         try:
-            outputs = self.collect()
+            outputs = self.collect(model, network)
             scores = {}
             for validator in self.validators:
                 try:
@@ -182,11 +183,54 @@ class ValidatorValLoop(ValLoop):
         finally:
             restore_random_state(state)
         print_log(
-            f"validators ({time.perf_counter() - start:.1f} s): "
+            f"validators{f' of the {network}' if network else ''} ({time.perf_counter() - start:.1f} s): "
             + ", ".join(f"{key.split('/', 1)[-1]} {value:.4f}" for key, value in scores.items()),
             logger="current",
         )
         return scores
+
+
+@LOOPS.register_module()
+class ValidatorValLoop(ValLoop):
+    """``ValLoop`` plus unsupervised validators computed on extra, named splits (a :class:`ValidatorSet`).
+
+    For an algorithm with a student and a teacher, ``NetworksValLoop`` takes the same validator
+    arguments and scores each network.
+
+    Args:
+        runner: The runner.
+        dataloader: The labelled evaluation dataloader (as for ``ValLoop``).
+        evaluator: Its evaluator (as for ``ValLoop``).
+        validators: Validator configs (``VALIDATORS``: ``IM``, ``SND``, ``DEV``, ``SourceAccuracy`` ...).
+        splits: Split name -> dataset config, dotted key or ``dict(like=KEY, **overrides)``
+            (:class:`ValidatorSet`). Defaults to :data:`DEFAULT_SPLITS`.
+        batch_size: Images per forward pass on the extra splits. Defaults to 256.
+        max_samples: At most this many samples per split (the first ones). Defaults to None (all).
+        pixel_stride: Stride of the pixel grid kept from dense logits. Defaults to 8.
+        prefix: Prefix of the logged scores. Defaults to ``"validator"``.
+        fp16: As for ``ValLoop``. Defaults to False.
+    """
+
+    def __init__(
+        self,
+        runner: Any,
+        dataloader: Any,
+        evaluator: Any,
+        validators: Sequence[dict],
+        splits: dict[str, str | dict] | None = None,
+        batch_size: int = 256,
+        max_samples: int | None = None,
+        pixel_stride: int = 8,
+        prefix: str = "validator",
+        fp16: bool = False,
+    ) -> None:
+        super().__init__(runner, dataloader, evaluator, fp16)
+        self.validator_set = ValidatorSet(runner.cfg, validators, splits, batch_size, max_samples, pixel_stride, prefix)
+
+    def run_validators(self) -> dict[str, float]:
+        """``{"<prefix>/<key>": score}`` of every validator on the model."""
+        model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
+        return self.validator_set.scores(model)
 
     def run(self) -> dict:
         """mmengine's validation, then the validators; hooks see metrics and scores together."""

@@ -18,6 +18,10 @@ How features are obtained (the interface new algorithms plug into)
 
 So a classification algorithm whose task network is an ``ImageClassifier`` (or any network with a
 ``head``) needs nothing; one with a different layout defines ``extract_feat``.
+
+An algorithm with several prediction networks (a self-training student and its EMA teacher) is read
+through one of them when ``network`` is given: ``algorithm.prediction_network(network)`` is then
+the task network of step 2.
 """
 
 from __future__ import annotations
@@ -55,12 +59,23 @@ def find_task_network(algorithm: nn.Module) -> nn.Module:
     )
 
 
-def extract_feat(algorithm: nn.Module, inputs: torch.Tensor, domain: str) -> dict[str, torch.Tensor]:
-    """Features (``N x C``) and logits of model-space ``inputs`` from ``domain`` (see the module doc)."""
+def extract_feat(
+    algorithm: nn.Module, inputs: torch.Tensor, domain: str, network: str | None = None
+) -> dict[str, torch.Tensor]:
+    """Features (``N x C``) and logits of model-space ``inputs`` from ``domain`` (see the module doc).
+
+    ``network`` names one of the algorithm's ``prediction_networks`` to read instead (None: as
+    the module doc says).
+    """
     if domain not in DOMAINS:
         raise ValueError(f"domain must be one of {DOMAINS}, got {domain!r}")
     method = getattr(algorithm, "extract_feat", None)
-    out = method(inputs, domain) if callable(method) else task_network_features(find_task_network(algorithm), inputs)
+    if network is not None:
+        out = task_network_features(algorithm.prediction_network(network), inputs)
+    elif callable(method):
+        out = method(inputs, domain)
+    else:
+        out = task_network_features(find_task_network(algorithm), inputs)
     return {"features": pool_features(out["features"]), "logits": out.get("logits")}
 
 
@@ -94,6 +109,7 @@ def collect_features(
     domain: str,
     max_samples: int | None = None,
     keep_logits: bool = True,
+    network: str | None = None,
 ) -> DomainFeatures:
     """Run ``algorithm`` (in eval mode, restored after) over ``dataloader``; gather features per sample.
 
@@ -103,6 +119,8 @@ def collect_features(
         domain: ``"source"`` or ``"target"``: which domain the images come from.
         max_samples: Stop after this many samples (the first ones, in loader order). Defaults to None.
         keep_logits: Keep the logits (on the CPU). Defaults to True.
+        network: One of the algorithm's ``prediction_networks`` to read (:func:`extract_feat`).
+            Defaults to None.
     """
     was_training = algorithm.training
     algorithm.eval()
@@ -111,7 +129,7 @@ def collect_features(
     try:
         for data in dataloader:
             batch = algorithm.data_preprocessor(data, training=False)
-            out = extract_feat(algorithm, batch["inputs"], domain)
+            out = extract_feat(algorithm, batch["inputs"], domain, network)
             features.append(out["features"].float().cpu())
             if keep_logits and out["logits"] is not None:
                 logits.append(out["logits"].float().cpu())

@@ -297,8 +297,9 @@ def check_algorithm(
     EMA modules, the networks they follow are first shifted (:func:`perturb_ema_sources`), as
     ``init_weights`` and ``load_from`` shift them after construction. Then ``val_step`` on the
     target half returns one prediction per sample (for each of the algorithm's
-    ``prediction_networks``), and a fresh instance loaded from the ``state_dict`` makes the same
-    ``forward_tensor`` outputs.
+    ``prediction_networks``, each of which :meth:`~dareg.algorithms.BaseAlgorithm.prediction_network`
+    returns as a sub-module that makes those predictions), and a fresh instance loaded from the
+    ``state_dict`` makes the same ``forward_tensor`` outputs.
 
     Args:
         cfg: Config of the algorithm (``ALGORITHMS``).
@@ -340,6 +341,8 @@ def check_algorithm(
         assert len(predictions) == len(target["inputs"]), (
             f"{name}.val_step{f' (network {network!r})' if network else ''} returned {len(predictions)} predictions"
         )
+        if network is not None:
+            _check_prediction_network(model, network, target)
     copy_ = build_seeded(ALGORITHMS, cfg, seed=1)
     copy_.load_state_dict(model.state_dict())
     model.eval()
@@ -351,3 +354,27 @@ def check_algorithm(
     for a, e in zip(actual, expected):
         torch.testing.assert_close(a, e, msg=lambda m: f"{name}: state_dict round trip changes outputs: {m}")
     return model
+
+
+def _check_prediction_network(model: nn.Module, network: str, target: dict) -> None:
+    """``model.prediction_network(network)`` is a sub-module that makes ``val_step(network=...)``'s predictions."""
+    name = type(model).__name__
+    module = model.prediction_network(network)
+    assert any(module is child for child in model.modules()), (
+        f"{name}.prediction_network({network!r}) is not one of its sub-modules"
+    )
+    was_training = model.training
+    model.eval()  # dropout off: the two ways must agree exactly
+    try:
+        with torch.no_grad():
+            predictions = model.val_step(copy.deepcopy(target), network=network)
+            inputs = model.data_preprocessor(copy.deepcopy(target), False)
+            alone = model.predict_with(module, inputs["inputs"], inputs.get("data_samples"))
+    finally:
+        model.train(was_training)
+    for own, expected in zip(alone, predictions):
+        for key, value in expected.items():
+            if isinstance(value, torch.Tensor):
+                torch.testing.assert_close(
+                    own[key], value, msg=lambda m: f"{name}.prediction_network({network!r}) predicts otherwise: {m}"
+                )

@@ -62,3 +62,59 @@ def test_pack_inputs():
     assert packed["data_samples"]["gt_label"].item() == 3
     assert packed["data_samples"]["gt_seg"].shape == (6, 8)
     assert packed["data_samples"]["metainfo"] == {"img_path": "a.png"}
+
+
+def sky_over_road(rng_seed: int) -> dict:
+    """A 12x4 map: rows 0-7 class 1 (sky), rows 8-11 class 2 (road), column 0 ignored; a seeded rng."""
+    label = np.ones((12, 4), np.uint8)
+    label[8:] = 2
+    label[:, 0] = 255
+    return dict(img=np.zeros((12, 4, 3), np.uint8), gt_seg=label, rng=np.random.default_rng(rng_seed))
+
+
+def test_cat_max_ratio_redraws_windows_dominated_by_one_class():
+    # 4x4 windows start at rows 0..8: rows 0-4 see sky only, 5-7 mix it with road (9 or 6 or 3 of 12 labelled
+    # pixels are sky: ratios 0.75, 0.5, 0.75 on the dominant class), 8 sees road only.
+    def top(transform, seed):
+        return int(np.flatnonzero((transform(sky_over_road(seed))["gt_seg"] == 2).any(axis=1)).size)
+
+    plain = [top(RandomCrop(4), seed) for seed in range(200)]
+    balanced = [top(RandomCrop(4, cat_max_ratio=0.75), seed) for seed in range(200)]
+    # only the window starting at row 6 (6 sky, 6 road) has every class under 75% of the labelled pixels
+    assert np.mean([rows == 2 for rows in plain]) < 0.2
+    assert np.mean([rows == 2 for rows in balanced]) > 0.6  # 1 - (8/9)^11 = 0.73
+    ratio_one = [top(RandomCrop(4, cat_max_ratio=1.0), seed) for seed in range(50)]
+    assert ratio_one == plain[:50]  # 1.0 draws once, as without the option
+
+
+def test_cat_max_ratio_counts_labelled_pixels_only_and_keeps_the_last_window():
+    crop = RandomCrop(4, cat_max_ratio=0.75)
+    assert not crop._mixed(np.array([[1, 1, 1, 2]]))  # 3 of 4 is 0.75: not under it
+    assert crop._mixed(np.array([[1, 1, 255, 255, 2, 255]]))  # 2 of 3 labelled pixels
+    assert not crop._mixed(np.array([[1, 255, 255, 255]]))  # one labelled class
+    single = dict(img=np.zeros((8, 8, 3), np.uint8), gt_seg=np.ones((8, 8), np.uint8), rng=np.random.default_rng(0))
+    assert RandomCrop(4, cat_max_ratio=0.75)(single)["gt_seg"].shape == (4, 4)  # 11 windows, then the last
+
+
+def test_cat_max_ratio_runs_inside_every_focus_recrop():
+    # rows 0-7 sky (1); rows 8-11 the focus class 3 in columns 0-2 and road (2) in column 3. Of the 4x4 windows
+    # (top row 0..8), only top 7 and 8 hold more than 8 px of class 3, and top 8 is 12/16 = 0.75 class 3.
+    label = np.ones((12, 4), np.uint8)
+    label[8:, :3], label[8:, 3] = 3, 2
+
+    def top(transform, seed):
+        results = dict(img=np.zeros((12, 4, 3), np.uint8), gt_seg=label, focus_class=3, rng=np.random.default_rng(seed))
+        return 8 - int((transform(results)["gt_seg"] == 1).any(axis=1).sum())
+
+    focused = [top(RandomCrop(4, focus_min_pixels=8), seed) for seed in range(100)]
+    both = [top(RandomCrop(4, focus_min_pixels=8, cat_max_ratio=0.75), seed) for seed in range(100)]
+    assert 0.3 < np.mean([t == 8 for t in focused]) < 0.7  # either focus window
+    assert np.mean([t == 7 for t in both]) > 0.95  # the one window that passes both rules
+
+
+def test_cat_max_ratio_needs_labels_and_a_valid_ratio():
+    unlabelled = dict(img=np.zeros((8, 8, 3), np.uint8), img_path="target/0001.png")
+    with pytest.raises(KeyError, match=r"target/0001\.png.*LoadIndexedSegMap"):
+        RandomCrop(4, cat_max_ratio=0.75)(unlabelled)
+    with pytest.raises(ValueError, match="cat_max_ratio must be in"):
+        RandomCrop(4, cat_max_ratio=0.0)

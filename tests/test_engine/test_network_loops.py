@@ -99,3 +99,56 @@ def test_wrong_networks_fail_when_the_loop_is_built(self_training, tmp_path, mod
     runner = build_runner(Config(cfg))
     with pytest.raises(ValueError, match=message):
         runner.build_val_loop(runner._val_loop)
+
+
+VALIDATED = dict(type="NetworksValLoop", validators=[dict(type="IM"), dict(type="SND")], pixel_stride=4)
+
+
+def test_validators_score_each_network_through_its_own_features(self_training, tmp_path):
+    runner = trained(tmp_path, "validated", val_cfg=VALIDATED)
+    with torch.no_grad():  # the student predicts "building" everywhere with certainty; the teacher, sharp classes
+        runner.model.task_model.head.bias[2] += 100.0
+        runner.model.teacher.network.head.weight.mul_(100.0)
+    metrics = runner.val_loop.run()
+    names = ("validator/IM", "validator/SND")
+    assert {f"{prefix}{key}" for prefix in ("", "student/", "teacher/") for key in names} <= set(metrics)
+    assert all(metrics[key] == metrics[f"student/{key}"] for key in names)  # select: the student
+    # information maximisation = H(mean prediction) - mean H(prediction): 0 for one certain class everywhere
+    assert metrics["student/validator/IM"] == pytest.approx(0.0, abs=1e-4)
+    assert metrics["teacher/validator/IM"] > 0.1
+    direct = runner.val_loop.validator_set.scores(runner.model, network="teacher")
+    assert direct == {key: metrics[f"teacher/{key}"] for key in names}
+
+
+def test_validators_leave_training_unchanged_and_the_teacher_can_be_the_score(self_training, tmp_path):
+    plain = trained(tmp_path, "plain").model.state_dict()
+    runner = trained(tmp_path, "validated", val_cfg=dict(VALIDATED, select="teacher"))
+    for key, value in runner.model.state_dict().items():
+        assert torch.equal(value, plain[key]), key
+    with open(f"{runner.log_dir}/vis_data/scalars.json") as handle:
+        logged = next(entry for entry in map(json.loads, handle) if "validator/IM" in entry)
+    assert logged["validator/IM"] == logged["teacher/validator/IM"] and "student/validator/IM" in logged
+
+
+@pytest.mark.parametrize(
+    "val_cfg,error,message",
+    [
+        (dict(VALIDATED, pixel_strid=4), TypeError, r"unknown options \['pixel_strid'\]"),
+        (dict(type="NetworksValLoop", pixel_stride=4), ValueError, r"\['pixel_stride'\] given without validators"),
+        (dict(VALIDATED, splits=dict(target_val="x")), KeyError, r"unknown split names \['target_val'\]"),
+    ],
+)
+def test_wrong_validator_options_fail_when_the_loop_is_built(self_training, tmp_path, val_cfg, error, message):
+    runner = build_runner(Config(tiny_self_training_config(tmp_path, val_cfg=val_cfg, experiment_name=tmp_path.name)))
+    with pytest.raises(error, match=message):
+        runner.build_val_loop(runner._val_loop)
+
+
+def test_scoring_checkpoints_afterwards_keeps_the_networks_and_the_selection():
+    from dareg.analysis.checkpoint_scores import validator_config
+
+    cfg = Config(dict(val_cfg=dict(type="NetworksValLoop", select="teacher")))
+    val_cfg = validator_config(cfg, validators=[dict(type="IM")])
+    assert (val_cfg["type"], val_cfg["select"]) == ("NetworksValLoop", "teacher")
+    assert val_cfg["validators"] == [dict(type="IM")]
+    assert validator_config(Config(dict(val_cfg=dict(type="ValLoop"))))["type"] == "ValidatorValLoop"

@@ -147,6 +147,13 @@ class RandomCrop:
     uda_dataset.py:95-105, whose ``min_pixels * min_crop_ratio`` is 3000 * 0.5 = 1500). Samples
     without a focus class are cropped once.
 
+    With ``cat_max_ratio``, a window is re-drawn up to 10 times while it holds a single labelled
+    class, or while one class covers ``cat_max_ratio`` or more of its labelled pixels
+    (``ignore_index`` pixels not counted); the last window is kept otherwise (mmseg 0.x
+    ``RandomCrop``, which DAFormer's GTA5 and Cityscapes pipelines use with 0.75,
+    uda_gta_to_cityscapes_512x512.py:10, 21). With both options, every focus re-crop draws its
+    window this way, as DAFormer re-runs the whole pipeline for each.
+
     Args:
         size: ``(height, width)`` of the crop; an int gives a square.
         pad_if_needed: Pad smaller images (image with 0, labels with ``seg_pad_value``) instead
@@ -155,6 +162,9 @@ class RandomCrop:
         focus_min_pixels: Pixels of the focus class a window must exceed. Defaults to None (no
             re-cropping).
         focus_max_recrops: Re-crops after the first window. Defaults to 10 (DAFormer).
+        cat_max_ratio: Largest share of the labelled pixels one class may cover, in (0, 1].
+            Defaults to None (any window; 1.0 is the same).
+        ignore_index: Label not counted by ``cat_max_ratio``. Defaults to 255.
     """
 
     def __init__(
@@ -164,24 +174,49 @@ class RandomCrop:
         seg_pad_value: int = 255,
         focus_min_pixels: int | None = None,
         focus_max_recrops: int = 10,
+        cat_max_ratio: float | None = None,
+        ignore_index: int = 255,
     ) -> None:
         self.size = (int(size), int(size)) if isinstance(size, int) else (int(size[0]), int(size[1]))
         self.pad_if_needed = pad_if_needed
         self.seg_pad_value = seg_pad_value
         self.focus_min_pixels = None if focus_min_pixels is None else int(focus_min_pixels)
         self.focus_max_recrops = int(focus_max_recrops)
+        if cat_max_ratio is not None and not 0.0 < cat_max_ratio <= 1.0:
+            raise ValueError(f"RandomCrop: cat_max_ratio must be in (0, 1] or None, got {cat_max_ratio}")
+        self.cat_max_ratio = None if cat_max_ratio is None or cat_max_ratio >= 1.0 else float(cat_max_ratio)
+        self.ignore_index = ignore_index
+
+    def _draw(self, rng: np.random.Generator, height: int, width: int) -> tuple[slice, slice]:
+        top = int(rng.integers(0, height - self.size[0] + 1))
+        left = int(rng.integers(0, width - self.size[1] + 1))
+        return slice(top, top + self.size[0]), slice(left, left + self.size[1])
+
+    def _mixed(self, label: np.ndarray) -> bool:
+        """Whether a window's labels hold two classes or more, none covering ``cat_max_ratio`` of them."""
+        classes, counts = np.unique(label, return_counts=True)
+        counts = counts[classes != self.ignore_index]
+        return len(counts) > 1 and counts.max() / counts.sum() < self.cat_max_ratio
+
+    def _balanced_window(self, results: dict, rng: np.random.Generator, height: int, width: int) -> tuple:
+        """A window, re-drawn up to 10 times while one class dominates it (mmseg 0.x ``RandomCrop``)."""
+        window = self._draw(rng, height, width)
+        if self.cat_max_ratio is None:
+            return window
+        for _ in range(10):
+            if self._mixed(results["gt_seg"][window]):
+                break
+            window = self._draw(rng, height, width)
+        return window
 
     def _window(self, results: dict, height: int, width: int) -> tuple[slice, slice]:
         """Draw the crop window, re-drawing for a focus class (see the class docstring)."""
         rng = get_rng(results)
-        crop_h, crop_w = self.size
         focus = results.get("focus_class")
         refocus = focus is not None and self.focus_min_pixels is not None and "gt_seg" in results
         tries = 1 + self.focus_max_recrops if refocus else 1
         for _ in range(tries):
-            top = int(rng.integers(0, height - crop_h + 1))
-            left = int(rng.integers(0, width - crop_w + 1))
-            window = (slice(top, top + crop_h), slice(left, left + crop_w))
+            window = self._balanced_window(results, rng, height, width)
             if tries == 1 or int((results["gt_seg"][window] == focus).sum()) > self.focus_min_pixels:
                 break
         return window
@@ -196,6 +231,12 @@ class RandomCrop:
 
     def __call__(self, results: dict) -> dict:
         check_label_size(results, "RandomCrop", "a crop would cut different regions of the two")
+        if self.cat_max_ratio is not None and "gt_seg" not in results:
+            raise KeyError(
+                f"RandomCrop(cat_max_ratio={self.cat_max_ratio}) needs a label map to balance the crop, and "
+                f"{results.get('img_path', 'this sample')} has none: load labels before the crop "
+                "(LoadIndexedSegMap) or drop cat_max_ratio from this pipeline."
+            )
         crop_h, crop_w = self.size
         if self.pad_if_needed:
             results["img"] = self._pad(results["img"], 0)

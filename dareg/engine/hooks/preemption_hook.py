@@ -9,8 +9,12 @@ iteration), a checkpoint of the last finished training iteration is written thro
 ``CheckpointHook`` (rotation, integrity record, pointer), one line is logged, and training ends
 with :class:`TrainingPreempted` (a ``SystemExit`` with code ``128 + signal``, as a shell reports a
 process killed by that signal). ``--resume`` then continues bit for bit. A second signal ends the
-process at once, without a checkpoint. Signals sent to the whole process group reach the
-dataloader workers too; they ignore them (:class:`~dareg.engine.runner.DaregRunner`).
+process at once, without a checkpoint, except a repeat of the same SIGTERM or SIGUSR1 within
+``repeat_window`` seconds: launchers deliver those twice (torchrun inside ``srun``: Slurm signals
+every process of the step and torchrun forwards the signal to its workers again), and the repeat
+is taken as the same request. A second Ctrl-C (SIGINT) always exits at once. Signals sent to the
+whole process group reach the dataloader workers too; they ignore them
+(:class:`~dareg.engine.runner.DaregRunner`).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -59,6 +64,9 @@ class PreemptionHook(Hook):
 
     Args:
         signals: Names of the signals to handle. Defaults to ``("SIGTERM", "SIGINT", "SIGUSR1")``.
+        repeat_window: Seconds after a SIGTERM or SIGUSR1 during which the same signal again is a
+            duplicate delivery, not a request to exit at once. Defaults to 10.0; 0 makes every second
+            signal exit at once.
 
     Examples:
         >>> default_hooks = dict(preemption=dict(type="PreemptionHook", signals=["SIGTERM", "SIGUSR1"]))
@@ -67,12 +75,16 @@ class PreemptionHook(Hook):
     # after the CheckpointHook (VERY_LOW): a save of this iteration is reused, not repeated
     priority = "LOWEST"
 
-    def __init__(self, signals: Sequence[str] = DEFAULT_SIGNALS) -> None:
+    def __init__(self, signals: Sequence[str] = DEFAULT_SIGNALS, repeat_window: float = 10.0) -> None:
         unknown = [name for name in signals if not isinstance(getattr(signal, str(name), None), signal.Signals)]
         if unknown:
             raise ValueError(f"PreemptionHook: unknown signal names {unknown}; use names such as 'SIGTERM'")
+        if repeat_window < 0:
+            raise ValueError(f"PreemptionHook: repeat_window must be >= 0 seconds, got {repeat_window}")
         self.signals = [signal.Signals[name] for name in signals]
+        self.repeat_window = float(repeat_window)
         self.received: int | None = None
+        self._received_at = 0.0
         self._previous: dict[int, Any] = {}
         self._pid: int | None = None
         self._checkpoint_hook: SafeCheckpointHook | None = None
@@ -110,11 +122,20 @@ class PreemptionHook(Hook):
         if os.getpid() != self._pid:  # a dataloader worker before its worker_init_fn ignored the signal
             return
         name = signal.Signals(signum).name
+        now = time.monotonic()
         if self.received is not None:
+            if self._duplicate(signum, now):
+                message = f"\n{name} again within {self.repeat_window:g} s: the same request, still saving.\n"
+                os.write(2, message.encode())
+                return
             os.write(2, f"\n{name} again: exiting now, without a checkpoint.\n".encode())
             os._exit(128 + signum)
-        self.received = signum
+        self.received, self._received_at = signum, now
         os.write(2, f"\n{name} received: finishing this step, then saving a checkpoint.\n".encode())
+
+    def _duplicate(self, signum: int, now: float) -> bool:
+        """Whether ``signum`` repeats the first signal as a launcher's second delivery (not Ctrl-C twice)."""
+        return signum == self.received and signum != signal.SIGINT and now - self._received_at < self.repeat_window
 
     def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
         self._stop_if_signalled(runner, runner.iter + 1)

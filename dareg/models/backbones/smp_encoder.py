@@ -83,9 +83,12 @@ class SMPEncoder(nn.Module):
         self._encoder_kwargs = dict(in_channels=in_channels, depth=depth, output_stride=output_stride)
         self.encoder = get_encoder(encoder_name, weights=None, **self._encoder_kwargs)
         levels = depth + 1
+        if not out_indices or any(not -levels <= index < levels for index in out_indices):
+            raise ValueError(
+                f"SMPEncoder: out_indices {tuple(out_indices)} must name feature levels 0 to {depth} "
+                f"(negative counts from the last) for depth={depth}; 0 is the input itself."
+            )
         self.out_indices = tuple(index % levels for index in out_indices)
-        if any(index >= levels for index in out_indices) or any(index < -levels for index in out_indices):
-            raise ValueError(f"SMPEncoder: out_indices {tuple(out_indices)} out of range for depth={depth}")
         all_channels = list(self.encoder.out_channels)
         self.out_channels: list[int] = [all_channels[i] for i in self.out_indices]
 

@@ -6,6 +6,7 @@ from dareg.models.utils.gradient_reversal import GradientReversal, reverse_gradi
 from dareg.models.utils.image_pool import ImagePool
 from dareg.models.utils.init import GANInit, init_gan_weights
 from dareg.models.utils.norm import build_norm_2d, conv_bias
+from dareg.models.utils.norm_statistics import running_stats_kept
 from dareg.models.utils.pseudo_labels import PseudoLabeller, PseudoLabels, make_pseudo_labels
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "init_gan_weights",
     "make_pseudo_labels",
     "reverse_gradient",
+    "running_stats_kept",
     "warm_start_coefficient",
 ]

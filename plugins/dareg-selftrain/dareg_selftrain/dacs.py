@@ -43,6 +43,7 @@ from dareg.models.segmentors.multi_level_segmentor import level_suffixes, resize
 from dareg.models.utils import EMATeacher, PseudoLabels
 from dareg.registry import ALGORITHMS, BATCH_AUGMENTS, LOSSES, MODELS
 from mmengine.optim import OptimWrapperDict
+from torch import nn
 
 #: When the teacher follows the student: after the optimizer step (DACS) or at the start of the step (DAFormer).
 TEACHER_UPDATES = ("after_step", "before_step")
@@ -350,7 +351,9 @@ class DACS(BaseAlgorithm):
     def forward_tensor(self, inputs: torch.Tensor) -> list[torch.Tensor]:
         return self.task_model(inputs)
 
+    def prediction_network(self, network: str) -> nn.Module:
+        return self.teacher.network if self.check_network(network) == "teacher" else self.task_model
+
     def predict(self, inputs: torch.Tensor, data_samples: dict | None = None, network: str = "student") -> list[dict]:
-        model = self.teacher.network if network == "teacher" else self.task_model
-        return self.predict_with(model, inputs, data_samples)
+        return self.predict_with(self.prediction_network(network), inputs, data_samples)
 

@@ -19,7 +19,10 @@ that it learns to use the context around what it sees. In the reference implemen
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import torch
+from dareg.models.utils import running_stats_kept
 from dareg.registry import ALGORITHMS
 from mmengine.optim import OptimWrapperDict
 
@@ -48,6 +51,11 @@ class MIC(DAFormer):
             to :data:`MIC_MASKING` (block size 32, for 512-pixel crops; scale it with the crop).
         lambda_masked: Weight of the masked loss; 0 turns it off (the masked forward still runs).
             Defaults to 1.0 (MIC).
+        masked_norm_update: Whether the masked pass moves the running statistics of the student's
+            BatchNorm layers (the DAFormer head's), as every training pass does in the reference.
+            False keeps them as they were before that pass (:func:`~dareg.models.utils.running_stats_kept`):
+            a diagnostic of what evaluating with statistics of 70%-blank images costs, not part of
+            MIC. Defaults to True (MIC).
         **kwargs: :class:`~dareg_selftrain.daformer.DAFormer`'s arguments, with its defaults (EMA 0.999
             at the start of the step, threshold 0.968, ignored border rows, batch-wide ClassMix,
             feature distance).
@@ -60,12 +68,20 @@ class MIC(DAFormer):
         extra_logged={"loss_masked*": "lambda_masked x pseudo-label cross-entropy on the masked target images"},
     )
 
-    def __init__(self, task_model: dict, masking: dict | None = None, lambda_masked: float = 1.0, **kwargs) -> None:
+    def __init__(
+        self,
+        task_model: dict,
+        masking: dict | None = None,
+        lambda_masked: float = 1.0,
+        masked_norm_update: bool = True,
+        **kwargs,
+    ) -> None:
         super().__init__(task_model, **kwargs)
         if lambda_masked < 0:
             raise ValueError(f"MIC: lambda_masked must be >= 0, got {lambda_masked}")
         self.masking = self.build_image_augment(masking or MIC_MASKING)
         self.lambda_masked = float(lambda_masked)
+        self.masked_norm_update = bool(masked_norm_update)
 
     def train_step(self, data: dict, optim_wrapper: OptimWrapperDict) -> dict[str, torch.Tensor]:
         batch = self.data_preprocessor(data, training=True)
@@ -79,9 +95,10 @@ class MIC(DAFormer):
         )
         # MIC: the same pseudo-labels and weights, predicted from jittered, blurred, block-masked target images
         masked = self.mask(target["inputs"])
-        losses |= self.backward_pseudo_label_loss(
-            masked, pseudo.labels, pseudo.weights, "loss_masked", self.lambda_masked, optim_wrapper
-        )
+        with nullcontext() if self.masked_norm_update else running_stats_kept(self.task_model):
+            losses |= self.backward_pseudo_label_loss(
+                masked, pseudo.labels, pseudo.weights, "loss_masked", self.lambda_masked, optim_wrapper
+            )
         adversarial, target_predictions = self.backward_adversarial(target, optim_wrapper)
         self.step(optim_wrapper, "task_model")
         losses |= adversarial | self.update_discriminators(source_predictions, target_predictions, optim_wrapper)

@@ -276,7 +276,7 @@ def test_daformer_gta_configs_carry_the_reference_values(name):
     assert (fd.num_classes, fd.loss_weight, fd.min_ratio) == (19, 0.005, 0.75)
     assert cfg.train_dataloader.sampler == dict(type="RareClassSampler", temperature=0.01, min_pixels=3000)
     crop = next(t for t in cfg.train_dataloader.dataset.source.pipeline if t.type == "RandomCrop")
-    assert (crop.size, crop.focus_min_pixels) == (512, 1500)
+    assert (crop.size, crop.focus_min_pixels, crop.cat_max_ratio) == (512, 1500, 0.75)
     assert cfg.optim_wrapper.task_model.optimizer.lr == 6e-5 and cfg.param_scheduler.task_model.warmup_iters == 1500
     assert cfg.train_cfg.max_iters == 40000 and cfg.train_dataloader.batch_size == 2
     if model.type == "MIC":

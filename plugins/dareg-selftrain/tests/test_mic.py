@@ -125,6 +125,29 @@ def test_with_lambda_masked_0_the_student_learns_exactly_what_daformer_teaches()
         assert torch.equal(value, parameters(daformer.teacher)[name]), name
 
 
+def buffers(module):
+    return {name: b.detach().clone() for name, b in module.named_buffers() if "running" in name}
+
+
+@pytest.mark.parametrize("update", [True, False])
+def test_the_masked_pass_moves_the_norm_statistics_unless_told_not_to(update):
+    """With masked_norm_update=False (a diagnostic), MIC without its loss leaves what DAFormer leaves, buffers too."""
+    mic = build(lambda_masked=0.0, masked_norm_update=update, task_model=TIMM_SEGMENTOR)
+    daformer = build("DAFormer", task_model=TIMM_SEGMENTOR)
+    daformer.load_state_dict(mic.state_dict())
+    batch = two_domain_batch(size=32)
+    torch.manual_seed(5)
+    mic.train_step(batch, sgd(mic))
+    torch.manual_seed(5)
+    daformer.train_step(batch, sgd(daformer))
+    ours, theirs = buffers(mic.task_model), buffers(daformer.task_model)
+    assert ours and ours.keys() == theirs.keys()
+    same = [name for name in ours if torch.equal(ours[name], theirs[name])]
+    assert (len(same) == len(ours)) is not update  # the masked pass moved them, or left them as DAFormer did
+    for name, value in parameters(mic.task_model).items():
+        assert torch.equal(value, parameters(daformer.task_model)[name]), name  # the gradients do not change
+
+
 def test_contract():
     masking = dict(ONLY_MASK, augments=[dict(type="ColorJitter"), dict(type="GaussianBlur"), *ONLY_MASK["augments"]])
     check_algorithm(

@@ -21,8 +21,8 @@ from dareg.utils.checkpoint_files import check_integrity, load_checkpoint_file, 
 MAX_ITERS = 12
 
 
-def toy_cfg(toys, work_dir, slow: dict | None = None, **overrides) -> Config:
-    hooks = [dict(type="RandomStateHook"), dict(type="PreemptionHook")]
+def toy_cfg(toys, work_dir, slow: dict | None = None, preemption: dict | None = None, **overrides) -> Config:
+    hooks = [dict(type="RandomStateHook"), dict(type="PreemptionHook", **(preemption or {}))]
     if slow is not None:
         hooks.append(dict(type="SlowIterations", **slow))
     cfg = toys.toy_config(
@@ -78,17 +78,44 @@ def test_resume_after_preemption_is_bit_identical(toys, tmp_path, deterministic,
         assert torch.equal(value, resumed[key]), key
 
 
-def test_a_second_signal_exits_at_once(toys, tmp_path, training_process):
-    process = training_process(toy_cfg(toys, tmp_path, slow=dict(long_at=3)))
+@pytest.mark.parametrize(
+    "first,second,pause",
+    [(signal.SIGINT, signal.SIGINT, 0.3), (signal.SIGTERM, signal.SIGINT, 0.3), (signal.SIGTERM, signal.SIGTERM, 1.0)],
+    ids=["ctrl-c twice", "sigterm then ctrl-c", "sigterm after the repeat window"],
+)
+def test_a_second_signal_exits_at_once(toys, tmp_path, training_process, first, second, pause):
+    cfg = toy_cfg(toys, tmp_path, slow=dict(long_at=3), preemption=dict(repeat_window=0.5))
+    process = training_process(cfg)
     wait_for_iteration(tmp_path, 3)
     started = time.monotonic()
-    os.kill(process.pid, signal.SIGTERM)
-    time.sleep(0.3)
-    os.kill(process.pid, signal.SIGTERM)
+    os.kill(process.pid, first)
+    time.sleep(pause)
+    os.kill(process.pid, second)
     process.join(20)
-    assert process.exitcode == 128 + signal.SIGTERM
+    assert process.exitcode == 128 + second
     assert time.monotonic() - started < 10  # did not wait for the 30 s iteration
     assert not (tmp_path / "iter_3.pth").exists()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGUSR1], ids=lambda s: s.name)
+def test_a_launchers_second_delivery_still_saves(toys, tmp_path, training_process, signum):
+    """torchrun inside srun: Slurm signals the worker, and torchrun forwards the same signal a moment later."""
+    process = training_process(toy_cfg(toys, tmp_path, slow=dict(delay=1.5)))
+    wait_for_iteration(tmp_path, 3)
+    os.kill(process.pid, signum)
+    time.sleep(0.3)  # inside the same 1.5 s iteration: an exit at once would leave no checkpoint of it
+    os.kill(process.pid, signum)
+    process.join(60)
+    assert process.exitcode == 128 + signum
+    pointed = read_pointer(tmp_path)
+    assert load_checkpoint_file(pointed)["meta"]["iter"] >= 3 and check_integrity(pointed) is None
+
+
+def test_repeat_window_is_checked():
+    from dareg.engine.hooks.preemption_hook import PreemptionHook
+
+    with pytest.raises(ValueError, match="repeat_window must be >= 0"):
+        PreemptionHook(repeat_window=-1)
 
 
 def test_handlers_are_restored_after_training(toys, tmp_path):

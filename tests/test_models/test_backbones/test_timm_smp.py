@@ -43,6 +43,13 @@ def test_smp_levels_output_stride_and_channels():
     assert net.out_channels == [256, 512] == [f.shape[1] for f in features]
     assert all(f.shape[-2:] == (8, 8) for f in features)
     assert SMPEncoder("resnet18", out_indices=(1, 3)).out_channels == [64, 128]
+    assert SMPEncoder("resnet18", depth=3, out_indices=(-4, -1)).out_indices == (0, 3)
+
+
+@pytest.mark.parametrize("out_indices", [(), (6,), (-7,), (2, 6)])
+def test_smp_out_indices_out_of_range_are_refused(out_indices):
+    with pytest.raises(ValueError, match=r"must name feature levels 0 to 5 .*depth=5"):
+        SMPEncoder("resnet18", out_indices=out_indices)
 
 
 def test_smp_local_checkpoint(tmp_path):

@@ -14,11 +14,13 @@
 #   distance 0.005 at the last encoder stage on the thing classes 6, 7, 11-18 (CFG:26-28; dacs.py:164-189).
 # Rare Class Sampling: T 0.01, images with more than 3000 pixels of the drawn class, re-crops until the crop
 #   holds more than 1500 (CFG:32-36; uda_dataset.py:17-105).
-# Data: GTA5 resized to 1280x720, Cityscapes to 1024x512, random 512x512 crops, horizontal flip 0.5; the student
-#   is tested on whole 1024x512 Cityscapes val images (uda_gta_to_cityscapes_512x512.py:9-55).
+# Data: GTA5 resized to 1280x720, Cityscapes to 1024x512, random 512x512 crops (GTA5's re-drawn up to 10 times
+#   while one class covers 75% or more of the crop), horizontal flip 0.5; the student is tested on whole 1024x512
+#   Cityscapes val images (uda_gta_to_cityscapes_512x512.py:9-55).
 # Deviations from the reference:
-# - the source crop has no cat_max_ratio=0.75 (re-cropping while one class covers more than 75% of it): dareg's
-#   RandomCrop does not have that option;
+# - the target crop has no cat_max_ratio: the reference loads Cityscapes train labels to re-draw target crops in
+#   which one class covers 75% or more (uda_gta_to_cityscapes_512x512.py:20-21), so target labels choose which
+#   target pixels it trains on; dareg's target stream carries no labels (the source crop keeps the 0.75);
 # - the source cross-entropy averages over labelled pixels; DAFormer's averages over all pixels of the crop,
 #   ignored ones included (losses/cross_entropy_loss.py:11-34); the pseudo-label loss averages over all pixels;
 # - the teacher's and the frozen encoder's copies of the student are taken in the first iteration;
@@ -61,7 +63,7 @@ train_dataloader = dict(
                 dict(type="LoadImageFromFile"),
                 dict(type="LoadIndexedSegMap"),
                 dict(type="Resize", scale=(1280, 720), interpolation="bicubic"),
-                dict(type="RandomCrop", size=crop_size, focus_min_pixels=1500),
+                dict(type="RandomCrop", size=crop_size, cat_max_ratio=0.75, focus_min_pixels=1500),
                 dict(type="RandomFlip", prob=0.5),
                 dict(type="PackInputs"),
             ]
