@@ -42,8 +42,8 @@ from mmengine.runner.amp import autocast
 from dareg.engine.validator_loop import ValidatorSet
 from dareg.registry import LOOPS
 
-#: Keyword arguments of :class:`~dareg.engine.validator_loop.ValidatorSet` besides the validators.
-VALIDATOR_OPTIONS = ("splits", "batch_size", "max_samples", "pixel_stride", "prefix")
+#: Defaults of :class:`~dareg.engine.validator_loop.ValidatorSet`'s arguments besides the validators.
+VALIDATOR_DEFAULTS = dict(splits=None, batch_size=256, max_samples=None, pixel_stride=8, prefix="validator")
 
 
 class _NetworksEvaluation:
@@ -148,8 +148,12 @@ class NetworksValLoop(_NetworksEvaluation, ValLoop):
         fp16: As for ``ValLoop``. Defaults to False.
         validators: Unsupervised validator configs that score each network
             (:class:`~dareg.engine.validator_loop.ValidatorSet`). Defaults to None (none).
-        **validator_options: The other arguments of the validators (``splits``, ``batch_size``,
-            ``max_samples``, ``pixel_stride``, ``prefix``), as for ``ValidatorValLoop``.
+        splits: The validators' splits, as for ``ValidatorValLoop``. Defaults to None (the training
+            pair's datasets).
+        batch_size: Images per forward pass on the splits. Defaults to 256.
+        max_samples: At most this many samples per split. Defaults to None (all).
+        pixel_stride: Stride of the pixel grid kept from dense logits. Defaults to 8.
+        prefix: Prefix of the validators' scores. Defaults to ``"validator"``.
     """
 
     stage = "val"
@@ -163,19 +167,24 @@ class NetworksValLoop(_NetworksEvaluation, ValLoop):
         select: str | None = None,
         fp16: bool = False,
         validators: Sequence[dict] | None = None,
-        **validator_options: Any,
+        splits: dict[str, str | dict] | None = None,
+        batch_size: int = 256,
+        max_samples: int | None = None,
+        pixel_stride: int = 8,
+        prefix: str = "validator",
     ) -> None:
         super().__init__(runner, dataloader, evaluator, networks, select, fp16)
-        unknown = sorted(set(validator_options) - set(VALIDATOR_OPTIONS))
-        if unknown:
-            raise TypeError(
-                f"val_cfg (type=NetworksValLoop): unknown options {unknown}; it takes networks, select, fp16, "
-                f"validators and {list(VALIDATOR_OPTIONS)}."
-            )
-        if validator_options and validators is None:
-            raise ValueError(f"val_cfg (type=NetworksValLoop): {sorted(validator_options)} given without validators")
-        if validators is not None:
-            self.validator_set = ValidatorSet(runner.cfg, validators, **validator_options)
+        options = dict(splits=splits, batch_size=batch_size, max_samples=max_samples, pixel_stride=pixel_stride)
+        options["prefix"] = prefix
+        if validators is None:
+            given = sorted(key for key, value in options.items() if value != VALIDATOR_DEFAULTS[key])
+            if given:
+                raise ValueError(
+                    f"val_cfg (type=NetworksValLoop): {given} given without validators; add validators=[...] "
+                    "(IM, SND, DEV, SourceAccuracy) or remove them."
+                )
+        else:
+            self.validator_set = ValidatorSet(runner.cfg, validators, **options)
 
 
 @LOOPS.register_module()

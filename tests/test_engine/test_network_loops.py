@@ -17,6 +17,7 @@ from mmengine.config import Config
 
 from dareg.apis import apply_test_options, build_runner, run_test, train
 from dareg.engine.hooks.best_checkpoint_hook import read_records
+from dareg.utils.config import ConfigError
 
 
 @pytest.fixture
@@ -105,7 +106,7 @@ VALIDATED = dict(type="NetworksValLoop", validators=[dict(type="IM"), dict(type=
 
 
 def test_validators_score_each_network_through_its_own_features(self_training, tmp_path):
-    runner = trained(tmp_path, "validated", val_cfg=VALIDATED)
+    runner = trained(tmp_path, "validated_each_network", val_cfg=VALIDATED)
     with torch.no_grad():  # the student predicts "building" everywhere with certainty; the teacher, sharp classes
         runner.model.task_model.head.bias[2] += 100.0
         runner.model.teacher.network.head.weight.mul_(100.0)
@@ -121,8 +122,9 @@ def test_validators_score_each_network_through_its_own_features(self_training, t
 
 
 def test_validators_leave_training_unchanged_and_the_teacher_can_be_the_score(self_training, tmp_path):
-    plain = trained(tmp_path, "plain").model.state_dict()
-    runner = trained(tmp_path, "validated", val_cfg=dict(VALIDATED, select="teacher"))
+    # experiment names of their own: mmengine keeps a MessageHub per name, and its iteration would carry over
+    plain = trained(tmp_path, "plain_beside_validators").model.state_dict()
+    runner = trained(tmp_path, "validated_teacher_selected", val_cfg=dict(VALIDATED, select="teacher"))
     for key, value in runner.model.state_dict().items():
         assert torch.equal(value, plain[key]), key
     with open(f"{runner.log_dir}/vis_data/scalars.json") as handle:
@@ -133,7 +135,6 @@ def test_validators_leave_training_unchanged_and_the_teacher_can_be_the_score(se
 @pytest.mark.parametrize(
     "val_cfg,error,message",
     [
-        (dict(VALIDATED, pixel_strid=4), TypeError, r"unknown options \['pixel_strid'\]"),
         (dict(type="NetworksValLoop", pixel_stride=4), ValueError, r"\['pixel_stride'\] given without validators"),
         (dict(VALIDATED, splits=dict(target_val="x")), KeyError, r"unknown split names \['target_val'\]"),
     ],
@@ -142,6 +143,12 @@ def test_wrong_validator_options_fail_when_the_loop_is_built(self_training, tmp_
     runner = build_runner(Config(tiny_self_training_config(tmp_path, val_cfg=val_cfg, experiment_name=tmp_path.name)))
     with pytest.raises(error, match=message):
         runner.build_val_loop(runner._val_loop)
+
+
+def test_a_misspelt_validator_option_is_named_before_anything_is_built(self_training, tmp_path):
+    cfg = tiny_self_training_config(tmp_path, val_cfg=dict(VALIDATED, pixel_strid=4), experiment_name=tmp_path.name)
+    with pytest.raises(ConfigError, match="takes no argument 'pixel_strid'; did you mean 'pixel_stride'"):
+        build_runner(Config(cfg))
 
 
 def test_scoring_checkpoints_afterwards_keeps_the_networks_and_the_selection():
