@@ -30,6 +30,7 @@ of the same networks and selection (:func:`dareg.apis.apply_test_options`).
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -43,7 +44,11 @@ from dareg.engine.validator_loop import ValidatorSet
 from dareg.registry import LOOPS
 
 #: Defaults of :class:`~dareg.engine.validator_loop.ValidatorSet`'s arguments besides the validators.
-VALIDATOR_DEFAULTS = dict(splits=None, batch_size=256, max_samples=None, pixel_stride=8, prefix="validator")
+VALIDATOR_DEFAULTS = {
+    name: parameter.default
+    for name, parameter in inspect.signature(ValidatorSet).parameters.items()
+    if parameter.default is not inspect.Parameter.empty
+}
 
 
 class _NetworksEvaluation:
@@ -68,7 +73,7 @@ class _NetworksEvaluation:
         return self._run_networks()
 
     def _setup_networks(self, evaluator: Any, networks: Sequence[str] | None, select: str | None) -> None:
-        model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
+        model = self._model()
         declared = tuple(getattr(model, "prediction_networks", ()) or ())
         loop = f"{self.stage}_cfg (type={type(self).__name__})"
         if not declared:
@@ -97,7 +102,7 @@ class _NetworksEvaluation:
     @torch.no_grad()
     def _predict_all(self, idx: int, data_batch: Any) -> None:
         self.runner.call_hook(f"before_{self.stage}_iter", batch_idx=idx, data_batch=data_batch)
-        model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
+        model = self._model()
         step = model.val_step if self.stage == "val" else model.test_step
         selected = None
         for name in self.networks:
@@ -108,6 +113,15 @@ class _NetworksEvaluation:
                 selected = outputs
         self.runner.call_hook(f"after_{self.stage}_iter", batch_idx=idx, data_batch=data_batch, outputs=selected)
 
+    def _model(self) -> Any:
+        return self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
+
+    def _add_scores(self, metrics: dict[str, Any], name: str, scores: dict[str, Any]) -> None:
+        """``<network>/<key>`` for every network; bare ``<key>`` too for the selected one."""
+        metrics.update({f"{name}/{key}": value for key, value in scores.items()})
+        if name == self.select:
+            metrics.update(scores)
+
     def _run_networks(self) -> dict:
         self.runner.call_hook(f"before_{self.stage}")
         self.runner.call_hook(f"before_{self.stage}_epoch")
@@ -117,17 +131,10 @@ class _NetworksEvaluation:
         metrics: dict[str, Any] = {}
         size = len(self.dataloader.dataset)
         for name in self.networks:
-            scores = self.evaluators[name].evaluate(size)
-            metrics.update({f"{name}/{key}": value for key, value in scores.items()})
-            if name == self.select:
-                metrics.update(scores)
+            self._add_scores(metrics, name, self.evaluators[name].evaluate(size))
         if self.validator_set is not None:
-            model = self.runner.model.module if is_model_wrapper(self.runner.model) else self.runner.model
             for name in self.networks:
-                scores = self.validator_set.scores(model, network=name)
-                metrics.update({f"{name}/{key}": value for key, value in scores.items()})
-                if name == self.select:
-                    metrics.update(scores)
+                self._add_scores(metrics, name, self.validator_set.scores(self._model(), network=name))
         self.runner.call_hook(f"after_{self.stage}_epoch", metrics=metrics)
         self.runner.call_hook(f"after_{self.stage}")
         return metrics

@@ -372,9 +372,11 @@ def _check_prediction_network(model: nn.Module, network: str, target: dict) -> N
             alone = model.predict_with(module, inputs["inputs"], inputs.get("data_samples"))
     finally:
         model.train(was_training)
+    assert len(alone) == len(predictions), f"{name}.prediction_network({network!r}) predicts another batch size"
     for own, expected in zip(alone, predictions):
-        for key, value in expected.items():
-            if isinstance(value, torch.Tensor):
-                torch.testing.assert_close(
-                    own[key], value, msg=lambda m: f"{name}.prediction_network({network!r}) predicts otherwise: {m}"
-                )
+        keys = [key for key, value in expected.items() if isinstance(value, torch.Tensor)]
+        assert keys, f"{name}.val_step(network={network!r}) returned predictions without tensors"
+        for key in keys:
+            torch.testing.assert_close(
+                own[key], expected[key], msg=lambda m: f"{name}.prediction_network({network!r}) predicts otherwise: {m}"
+            )

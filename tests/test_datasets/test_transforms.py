@@ -92,8 +92,15 @@ def test_cat_max_ratio_counts_labelled_pixels_only_and_keeps_the_last_window():
     assert not crop._mixed(np.array([[1, 1, 1, 2]]))  # 3 of 4 is 0.75: not under it
     assert crop._mixed(np.array([[1, 1, 255, 255, 2, 255]]))  # 2 of 3 labelled pixels
     assert not crop._mixed(np.array([[1, 255, 255, 255]]))  # one labelled class
-    single = dict(img=np.zeros((8, 8, 3), np.uint8), gt_seg=np.ones((8, 8), np.uint8), rng=np.random.default_rng(0))
-    assert RandomCrop(4, cat_max_ratio=0.75)(single)["gt_seg"].shape == (4, 4)  # 11 windows, then the last
+    # one class everywhere: no window passes, so 11 windows are drawn (22 offsets) and the last one is kept
+    image = np.arange(64, dtype=np.uint8).reshape(8, 8, 1).repeat(3, axis=2)
+    single = dict(img=image, gt_seg=np.ones((8, 8), np.uint8), rng=np.random.default_rng(0))
+    cropped = RandomCrop(4, cat_max_ratio=0.75)(single)["img"]
+    replay = np.random.default_rng(0)
+    offsets = [int(replay.integers(0, 5)) for _ in range(22)]
+    top, left = offsets[-2:]
+    assert np.array_equal(cropped, image[top : top + 4, left : left + 4])
+    assert single["rng"].random() == replay.random()  # exactly 22 draws, no more
 
 
 def test_cat_max_ratio_runs_inside_every_focus_recrop():
